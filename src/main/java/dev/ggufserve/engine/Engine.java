@@ -1,0 +1,25 @@
+package dev.ggufserve.engine;
+
+/**
+ * Runs one model's forward pass. An engine holds the weights (shared, memory-mapped) and hands out
+ * {@link Sequence}s, each owning the KV state of one token sequence. An engine and its sequences are
+ * not thread-safe per sequence: the serving layer gives each replica its own sequence and drives it
+ * from one worker at a time.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** "cpu" or "cuda". */
+    String kind();
+
+    /** Number of logits the model produces per position. */
+    int vocabularySize();
+
+    /** The context length the model was trained for (the GGUF's {@code <arch>.context_length}). */
+    int trainedContextLength();
+
+    /** A fresh, empty sequence able to hold up to {@code capacity} tokens. */
+    Sequence newSequence(int capacity);
+
+    @Override
+    void close();
+}
