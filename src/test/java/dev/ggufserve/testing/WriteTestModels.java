@@ -11,7 +11,12 @@ import java.util.Map;
  * Writes the {@link RandomModels#standardModels() standard random models} as {@code NAME.gguf} files, so scripts
  * can run the reference tools on them. Prints one line per model: name, SHA-256, size in bytes.
  *
- * <pre>usage: WriteTestModels OUTPUT_DIR [NAME...]   (all models when no names are given)</pre>
+ * <pre>
+ * usage: WriteTestModels OUTPUT_DIR [NAME...]   (all models when no names are given)
+ *
+ * ./mvnw -q test-compile
+ * java -cp target/test-classes:target/classes dev.ggufserve.testing.WriteTestModels /tmp/models llama-f32 phi3-q4_k_m
+ * </pre>
  */
 public final class WriteTestModels {
 
