@@ -1,0 +1,43 @@
+package dev.ggufserve.tensor;
+
+import static dev.ggufserve.tensor.Lanes.COUNT;
+import static dev.ggufserve.tensor.Lanes.FLOATS;
+import static dev.ggufserve.tensor.Lanes.LE;
+import static dev.ggufserve.tensor.Lanes.SHORTS;
+
+import dev.ggufserve.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** IEEE half-precision floats, 2 bytes each. */
+final class F16Matrix extends WeightMatrix {
+
+    F16Matrix(MemorySegment segment, int rows, int cols) {
+        super(segment, GgmlType.F16, rows, cols);
+    }
+
+    @Override
+    float dotRow(long rowOffset, float[] x, int xOffset) {
+        int vectorEnd = FLOATS.loopBound(cols());
+        FloatVector sum = FloatVector.zero(FLOATS);
+        int j = 0;
+        for (; j < vectorEnd; j += COUNT) {
+            ShortVector halves = ShortVector.fromMemorySegment(SHORTS, segment, rowOffset + (long) j * Short.BYTES, LE);
+            sum = Lanes.halvesToFloats(halves).fma(FloatVector.fromArray(FLOATS, x, xOffset + j), sum);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; j < cols(); j++) {
+            total += Bytes.float16(segment, rowOffset + (long) j * Short.BYTES) * x[xOffset + j];
+        }
+        return total;
+    }
+
+    @Override
+    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
+        for (int j = 0; j < cols(); j++) {
+            out[outOffset + j] = Bytes.float16(segment, rowOffset + (long) j * Short.BYTES);
+        }
+    }
+}
