@@ -2,12 +2,14 @@ package dev.ggufserve.tensor;
 
 import static dev.ggufserve.tensor.Lanes.COUNT;
 import static dev.ggufserve.tensor.Lanes.FLOATS;
+import static dev.ggufserve.tensor.Lanes.INTS;
 import static dev.ggufserve.tensor.Lanes.LE;
 import static dev.ggufserve.tensor.Lanes.SHORTS;
 
 import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -25,7 +27,9 @@ final class BF16Matrix extends WeightMatrix {
         int j = 0;
         for (; j < vectorEnd; j += COUNT) {
             ShortVector bfloat16s = ShortVector.fromMemorySegment(SHORTS, segment, rowOffset + (long) j * Short.BYTES, LE);
-            sum = Lanes.bfloat16sToFloats(bfloat16s).fma(FloatVector.fromArray(FLOATS, x, xOffset + j), sum);
+            IntVector bits = (IntVector) bfloat16s.convertShape(VectorOperators.S2I, INTS, 0);
+            FloatVector weights = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            sum = weights.fma(FloatVector.fromArray(FLOATS, x, xOffset + j), sum);
         }
         float total = sum.reduceLanes(VectorOperators.ADD);
         for (; j < cols(); j++) {

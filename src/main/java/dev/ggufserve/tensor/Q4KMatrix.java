@@ -58,8 +58,8 @@ final class Q4KMatrix extends WeightMatrix {
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    FloatVector low = Lanes.bytesToFloats(packed.and((byte) 0x0F)).fma(lowScale, lowMin);
-                    FloatVector high = Lanes.bytesToFloats(packed.lanewise(VectorOperators.LSHR, 4)).fma(highScale, highMin);
+                    FloatVector low = ((FloatVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(lowScale, lowMin);
+                    FloatVector high = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(highScale, highMin);
                     lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
                     highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
                 }

@@ -39,8 +39,8 @@ final class Q4_0Matrix extends WeightMatrix {
                 ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, blockOffset + QS + j, LE);
                 ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
                 ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-                blockSum = Lanes.bytesToFloats(low).fma(FloatVector.fromArray(FLOATS, x, xBlock + j), blockSum);
-                blockSum = Lanes.bytesToFloats(high).fma(FloatVector.fromArray(FLOATS, x, xBlock + HALF + j), blockSum);
+                blockSum = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(FloatVector.fromArray(FLOATS, x, xBlock + j), blockSum);
+                blockSum = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(FloatVector.fromArray(FLOATS, x, xBlock + HALF + j), blockSum);
             }
             float d = Bytes.float16(segment, blockOffset);
             sum = blockSum.fma(FloatVector.broadcast(FLOATS, d), sum);

@@ -9,6 +9,7 @@ import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -27,12 +28,14 @@ final class Q5KMatrix extends WeightMatrix {
     private static final int QS = 48;
     private static final int CHUNKS = 4;
     private static final int SUB_BLOCK = 32;
+    /** The value of a weight's fifth bit. */
+    private static final byte FIFTH_BIT = 16;
 
     Q5KMatrix(MemorySegment segment, int rows, int cols) {
         super(segment, GgmlType.Q5_K, rows, cols);
     }
 
-    /** As {@link Q4KMatrix#dotRow}, with each nibble's fifth bit moved from qh into place (bit 4) first. */
+    /** As {@link Q4KMatrix#dotRow}, with each nibble's fifth bit set from the chunk's bit of qh first. */
     @Override
     float dotRow(long rowOffset, float[] x, int xOffset) {
         FloatVector lowSum = FloatVector.zero(FLOATS);
@@ -50,17 +53,19 @@ final class Q5KMatrix extends WeightMatrix {
                 FloatVector highScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock));
                 FloatVector highMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock));
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
+                byte lowBit = (byte) (1 << lowSubBlock);
+                byte highBit = (byte) (1 << highSubBlock);
                 int xLow = xBlock + lowSubBlock * SUB_BLOCK;
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
                     ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, blockOffset + QH + l, LE);
-                    ByteVector lowFifthBit = highBits.lanewise(VectorOperators.LSHR, lowSubBlock).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                    ByteVector highFifthBit = highBits.lanewise(VectorOperators.LSHR, highSubBlock).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                    ByteVector lowQuants = packed.and((byte) 0x0F).or(lowFifthBit);
-                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4).or(highFifthBit);
-                    FloatVector low = Lanes.bytesToFloats(lowQuants).fma(lowScale, lowMin);
-                    FloatVector high = Lanes.bytesToFloats(highQuants).fma(highScale, highMin);
+                    VectorMask<Byte> lowHasFifthBit = highBits.and(lowBit).compare(VectorOperators.NE, 0);
+                    VectorMask<Byte> highHasFifthBit = highBits.and(highBit).compare(VectorOperators.NE, 0);
+                    ByteVector lowQuants = packed.and((byte) 0x0F).lanewise(VectorOperators.OR, FIFTH_BIT, lowHasFifthBit);
+                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, FIFTH_BIT, highHasFifthBit);
+                    FloatVector low = ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(lowScale, lowMin);
+                    FloatVector high = ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(highScale, highMin);
                     lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
                     highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
                 }

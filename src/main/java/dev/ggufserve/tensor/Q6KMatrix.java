@@ -42,8 +42,8 @@ final class Q6KMatrix extends WeightMatrix {
     }
 
     /**
-     * For each run of {@link Lanes#COUNT} positions l, loads ql[l], ql[l + 32] and qh[l] once, assembles
-     * the four 6-bit values in byte lanes, converts each to floats times d * sc and FMAs it with x.
+     * For each run of {@link Lanes#COUNT} positions l, loads ql[l], ql[l + 32] and qh[l] once and assembles
+     * the four 6-bit values in byte lanes; each is converted to floats, scaled by d * sc and FMAed with x.
      * Two accumulators let consecutive FMAs overlap.
      */
     @Override
@@ -63,32 +63,31 @@ final class Q6KMatrix extends WeightMatrix {
                     ByteVector lowQl = ByteVector.fromMemorySegment(BYTES, segment, ql + l, LE);
                     ByteVector highQl = ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + l, LE);
                     ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
-                    ByteVector q1 = sixBitValues(lowQl.and((byte) 0x0F), highBits, 0);
-                    ByteVector q2 = sixBitValues(highQl.and((byte) 0x0F), highBits, 2);
-                    ByteVector q3 = sixBitValues(lowQl.lanewise(VectorOperators.LSHR, 4), highBits, 4);
-                    ByteVector q4 = sixBitValues(highQl.lanewise(VectorOperators.LSHR, 4), highBits, 6);
-                    firstSum = weights(q1, d * Bytes.signedByte(segment, scale))
-                            .fma(FloatVector.fromArray(FLOATS, x, xHalf + l), firstSum);
-                    secondSum = weights(q2, d * Bytes.signedByte(segment, scale + 2))
-                            .fma(FloatVector.fromArray(FLOATS, x, xHalf + GROUP + l), secondSum);
-                    firstSum = weights(q3, d * Bytes.signedByte(segment, scale + 4))
-                            .fma(FloatVector.fromArray(FLOATS, x, xHalf + 2 * GROUP + l), firstSum);
-                    secondSum = weights(q4, d * Bytes.signedByte(segment, scale + 6))
-                            .fma(FloatVector.fromArray(FLOATS, x, xHalf + 3 * GROUP + l), secondSum);
+                    // (four low bits | two high bits << 4) - 32, for weights l, l + 32, l + 64, l + 96
+                    ByteVector q1 = lowQl.and((byte) 0x0F)
+                            .or(highBits.and((byte) 0x03).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = highQl.and((byte) 0x0F)
+                            .or(highBits.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
+                    ByteVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.and((byte) 0x30)).sub((byte) 32);
+                    ByteVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.and((byte) 0xC0).lanewise(VectorOperators.LSHR, 2)).sub((byte) 32);
+                    FloatVector w1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale));
+                    FloatVector w2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale + 2));
+                    FloatVector w3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale + 4));
+                    FloatVector w4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale + 6));
+                    firstSum = w1.fma(FloatVector.fromArray(FLOATS, x, xHalf + l), firstSum);
+                    secondSum = w2.fma(FloatVector.fromArray(FLOATS, x, xHalf + GROUP + l), secondSum);
+                    firstSum = w3.fma(FloatVector.fromArray(FLOATS, x, xHalf + 2 * GROUP + l), firstSum);
+                    secondSum = w4.fma(FloatVector.fromArray(FLOATS, x, xHalf + 3 * GROUP + l), secondSum);
                 }
             }
         }
         return firstSum.add(secondSum).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** (lowFour | ((highBits >> shift) & 3) << 4) - 32: the signed 6-bit values, -32..31. */
-    private static ByteVector sixBitValues(ByteVector lowFour, ByteVector highBits, int shift) {
-        ByteVector topTwo = highBits.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return lowFour.or(topTwo).sub((byte) 32);
-    }
-
-    private static FloatVector weights(ByteVector values, float scale) {
-        return Lanes.bytesToFloats(values).mul(scale);
     }
 
     @Override
