@@ -149,7 +149,7 @@ public final class GgufTokenizer implements Tokenizer {
                 }
             }
         }
-        if (addBos && addEos && eosId >= 0) {
+        if (addBos && addsEos()) {
             ids.add(eosId);
         }
         return ids.build().toArray();
@@ -158,6 +158,11 @@ public final class GgufTokenizer implements Tokenizer {
     @Override
     public boolean addsBos() {
         return addBos && bosId >= 0;
+    }
+
+    /** Whether EOS is appended to prompts ({@code tokenizer.ggml.add_eos_token}, rarely set). */
+    boolean addsEos() {
+        return addEos && eosId >= 0;
     }
 
     @Override
