@@ -2,6 +2,7 @@ package dev.ggufserve.chat;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -28,18 +29,32 @@ public final class ChatTemplate {
             {% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n' }}\
             {% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}""";
 
+    /**
+     * Jinjava departs from Python's Jinja unless told otherwise; templates written for Hugging Face need
+     * {@code {{-}} / {@code -}}} whitespace control on expressions, Python's operator precedence, backslash
+     * escapes only inside string literals.
+     */
+    private static final LegacyOverrides PYTHON_JINJA_BEHAVIOUR = LegacyOverrides.newBuilder()
+            .withUseTrimmingForNotesAndExpressions(true)
+            .withParseWhitespaceControlStrictly(true)
+            .withUseNaturalOperatorPrecedence(true)
+            .withHandleBackslashInQuotesOnly(true)
+            .build();
+
     private final String template;
     private final String bosToken;
     private final String eosToken;
     private final Jinjava jinjava;
 
     ChatTemplate(String template, String bosToken, String eosToken) {
-        this.template = template;
+        // Python's Jinja drops one newline at the very end of a template (keep_trailing_newline=False).
+        this.template = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                .withLegacyOverrides(PYTHON_JINJA_BEHAVIOUR)
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
