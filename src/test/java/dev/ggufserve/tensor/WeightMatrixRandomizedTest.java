@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -62,7 +63,7 @@ class WeightMatrixRandomizedTest {
         try (Arena arena = Arena.ofConfined()) {
             WeightMatrix matrix = WeightMatrix.of(copyToNative(arena, bytes), type, ROWS, cols);
             float[] out = new float[OUT_OFFSET + ROWS];
-            java.util.Arrays.fill(out, Float.NaN);
+            Arrays.fill(out, Float.NaN);
             matrix.matVec(x, X_OFFSET, out, OUT_OFFSET, 1, 4);
             for (int r = 0; r < ROWS; r++) {
                 double exact = 0;
