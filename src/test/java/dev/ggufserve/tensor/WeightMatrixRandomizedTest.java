@@ -85,6 +85,41 @@ class WeightMatrixRandomizedTest {
         }
     }
 
+    /**
+     * The same check repeated until the kernel runs compiled by C2: the Vector API's interpreted fallback and
+     * its C2 intrinsics are separate code, and only the compiled one matters in serving.
+     */
+    @ParameterizedTest
+    @EnumSource(GgmlType.class)
+    void dotStaysAccurateOnceCompiled(GgmlType type) {
+        int rows = 32;
+        int cols = type.blockSize() == 1 ? 1024 + 5 : 1024;
+        int passes = 300;
+        Random random = new Random(43 + type.id());
+        byte[] bytes = RandomWeights.bytes(type, rows * cols, random);
+        double[] reference = ReferenceDequantizer.dequantize(bytes, type, rows * cols);
+        float[] x = RandomWeights.floats(cols, random);
+        double[] exact = new double[rows];
+        double[] tolerance = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                double term = reference[r * cols + j] * x[j];
+                exact[r] += term;
+                tolerance[r] += 1e-5 * Math.abs(term);
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix matrix = WeightMatrix.of(copyToNative(arena, bytes), type, rows, cols);
+            float[] out = new float[rows];
+            for (int pass = 0; pass < passes; pass++) {
+                matrix.matVec(x, 0, out, 0, 0, rows);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(exact[r], out[r], tolerance[r], type + " row " + r + " in pass " + pass);
+                }
+            }
+        }
+    }
+
     private static MemorySegment copyToNative(Arena arena, byte[] bytes) {
         MemorySegment segment = arena.allocate(bytes.length);
         segment.copyFrom(MemorySegment.ofArray(bytes));
