@@ -77,7 +77,9 @@ class WeightMatrixRandomizedTest {
                 float dot = matrix.dot(r, x, X_OFFSET);
                 assertEquals(exact, dot, 1e-5 * magnitude, type + " dot of row " + r);
                 if (r >= 1 && r < 4) {
-                    assertEquals(dot, out[OUT_OFFSET + r], type + " matVec row " + r);
+                    // Not bit-equal to dot: the interpreted and the C2-compiled Vector API reduce lanes in
+                    // different orders, and the two calls may run in different states of the JIT.
+                    assertEquals(exact, out[OUT_OFFSET + r], 1e-5 * magnitude, type + " matVec row " + r);
                 } else {
                     assertTrue(Float.isNaN(out[OUT_OFFSET + r]), "matVec wrote row " + r + " outside [1, 4)");
                 }
