@@ -3,7 +3,10 @@ package dev.ggufserve.testing;
 import dev.ggufserve.gguf.GgmlType;
 import dev.ggufserve.gguf.GgufValueType;
 
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +34,16 @@ public final class GgufWriter {
     private record Entry(String key, GgufValueType type, GgufValueType elementType, Object value) {
     }
 
-    private record Tensor(String name, long[] dims, int typeId, byte[] data) {
+    /**
+     * Writes a tensor's bytes when the file is written, so files larger than a Java array (the full-size benchmark
+     * model) can be built without holding them in memory.
+     */
+    @FunctionalInterface
+    public interface TensorData {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private record Tensor(String name, long[] dims, int typeId, long byteSize, TensorData data) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -152,11 +164,45 @@ public final class GgufWriter {
 
     /** A tensor with the given ggml type id and bytes, unchecked (for files that should be rejected). */
     public GgufWriter addRawTensor(String name, int typeId, long[] dims, byte[] data) {
-        tensors.add(new Tensor(name, dims.clone(), typeId, data.clone()));
+        byte[] copy = data.clone();
+        tensors.add(new Tensor(name, dims.clone(), typeId, copy.length, out -> out.write(copy)));
+        return this;
+    }
+
+    /**
+     * A tensor of {@code type} whose {@code type.bytesFor(elements)} bytes {@code data} writes only when the file
+     * is written.
+     */
+    public GgufWriter addGeneratedTensor(String name, GgmlType type, long[] dims, TensorData data) {
+        long elements = 1;
+        for (long dim : dims) {
+            elements *= dim;
+        }
+        tensors.add(new Tensor(name, dims.clone(), type.id(), type.bytesFor(elements), data));
         return this;
     }
 
     public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            writeTo(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public Path write(Path path) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(path), 1 << 20)) {
+            writeTo(out);
+            return path;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The header and tensor infos (built in memory), then each tensor's data streamed, padded to the alignment. */
+    private void writeTo(OutputStream stream) throws IOException {
         LittleEndianOutput out = new LittleEndianOutput();
         out.u8('G').u8('G').u8('U').u8('F').u32(version).u64(tensors.size()).u64(entries.size());
         for (Entry entry : entries) {
@@ -178,21 +224,40 @@ public final class GgufWriter {
                 out.u64(dim);
             }
             out.u32(tensor.typeId()).u64(offset);
-            offset = alignUp(offset + tensor.data().length);
+            offset = alignUp(offset + tensor.byteSize());
         }
         out.padTo(alignment);
+        stream.write(out.toByteArray());
         for (Tensor tensor : tensors) {
-            out.bytes(tensor.data()).padTo(alignment);
+            CountingOutputStream counted = new CountingOutputStream(stream);
+            tensor.data().writeTo(counted);
+            if (counted.count != tensor.byteSize()) {
+                throw new IllegalStateException("tensor '" + tensor.name() + "' wrote " + counted.count
+                        + " bytes, its type and shape take " + tensor.byteSize());
+            }
+            stream.write(new byte[(int) (alignUp(tensor.byteSize()) - tensor.byteSize())]);
         }
-        return out.toByteArray();
     }
 
-    public Path write(Path path) {
-        try {
-            Files.write(path, toBytes());
-            return path;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Counts what a tensor writes, to check it against the size its info announced. */
+    private static final class CountingOutputStream extends OutputStream {
+        private final OutputStream target;
+        private long count;
+
+        CountingOutputStream(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            target.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            target.write(b, off, len);
+            count += len;
         }
     }
 
