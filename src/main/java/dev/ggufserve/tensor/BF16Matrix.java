@@ -39,9 +39,9 @@ final class BF16Matrix extends WeightMatrix {
     }
 
     @Override
-    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
-        for (int j = 0; j < cols(); j++) {
-            out[outOffset + j] = Bytes.bfloat16(segment, rowOffset + (long) j * Short.BYTES);
+    void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
+        for (int j = 0; j < blocks; j++) {
+            out[outOffset + j] = Bytes.bfloat16(segment, offset + (long) j * Short.BYTES);
         }
     }
 }

@@ -33,9 +33,9 @@ final class F32Matrix extends WeightMatrix {
     }
 
     @Override
-    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
-        for (int j = 0; j < cols(); j++) {
-            out[outOffset + j] = Bytes.float32(segment, rowOffset + (long) j * Float.BYTES);
+    void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
+        for (int j = 0; j < blocks; j++) {
+            out[outOffset + j] = Bytes.float32(segment, offset + (long) j * Float.BYTES);
         }
     }
 }

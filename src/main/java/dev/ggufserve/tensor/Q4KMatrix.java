@@ -73,9 +73,9 @@ final class Q4KMatrix extends WeightMatrix {
     }
 
     @Override
-    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
-        for (int block = 0; block < blocksPerRow(); block++) {
-            long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
+    void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
+        for (int block = 0; block < blocks; block++) {
+            long blockOffset = offset + (long) block * BLOCK_BYTES;
             int outBlock = outOffset + block * BLOCK_WEIGHTS;
             float d = Bytes.float16(segment, blockOffset);
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
@@ -87,10 +87,16 @@ final class Q4KMatrix extends WeightMatrix {
                 float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
                 float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
-                for (int l = 0; l < SUB_BLOCK; l++) {
-                    int packed = Bytes.unsignedByte(segment, chunkQs + l);
-                    out[outBlock + lowSubBlock * SUB_BLOCK + l] = lowScale * (packed & 0x0F) - lowMin;
-                    out[outBlock + highSubBlock * SUB_BLOCK + l] = highScale * (packed >> 4) - highMin;
+                int outLow = outBlock + lowSubBlock * SUB_BLOCK;
+                int outHigh = outBlock + highSubBlock * SUB_BLOCK;
+                for (int l = 0; l < SUB_BLOCK; l += COUNT) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
+                    ByteVector lowQuants = packed.and((byte) 0x0F);
+                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4);
+                    ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(lowScale, -lowMin).intoArray(out, outLow + l);
+                    ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(highScale, -highMin).intoArray(out, outHigh + l);
                 }
             }
         }

@@ -80,9 +80,9 @@ final class Q5KMatrix extends WeightMatrix {
     }
 
     @Override
-    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
-        for (int block = 0; block < blocksPerRow(); block++) {
-            long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
+    void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
+        for (int block = 0; block < blocks; block++) {
+            long blockOffset = offset + (long) block * BLOCK_BYTES;
             int outBlock = outOffset + block * BLOCK_WEIGHTS;
             float d = Bytes.float16(segment, blockOffset);
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
@@ -94,13 +94,24 @@ final class Q5KMatrix extends WeightMatrix {
                 float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
                 float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
-                for (int l = 0; l < SUB_BLOCK; l++) {
-                    int packed = Bytes.unsignedByte(segment, chunkQs + l);
-                    int highBits = Bytes.unsignedByte(segment, blockOffset + QH + l);
-                    int low = (packed & 0x0F) | ((highBits >> lowSubBlock) & 1) << 4;
-                    int high = (packed >> 4) | ((highBits >> highSubBlock) & 1) << 4;
-                    out[outBlock + lowSubBlock * SUB_BLOCK + l] = lowScale * low - lowMin;
-                    out[outBlock + highSubBlock * SUB_BLOCK + l] = highScale * high - highMin;
+                long qh = blockOffset + QH;
+                byte lowBit = (byte) (1 << lowSubBlock);
+                byte highBit = (byte) (1 << highSubBlock);
+                int outLow = outBlock + lowSubBlock * SUB_BLOCK;
+                int outHigh = outBlock + highSubBlock * SUB_BLOCK;
+                for (int l = 0; l < SUB_BLOCK; l += COUNT) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
+                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
+                    VectorMask<Byte> lowHasFifthBit = highBits.and(lowBit).compare(VectorOperators.NE, 0);
+                    VectorMask<Byte> highHasFifthBit = highBits.and(highBit).compare(VectorOperators.NE, 0);
+                    ByteVector lowQuants = packed.and((byte) 0x0F)
+                            .lanewise(VectorOperators.OR, FIFTH_BIT, lowHasFifthBit);
+                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4)
+                            .lanewise(VectorOperators.OR, FIFTH_BIT, highHasFifthBit);
+                    ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(lowScale, -lowMin).intoArray(out, outLow + l);
+                    ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(highScale, -highMin).intoArray(out, outHigh + l);
                 }
             }
         }

@@ -91,28 +91,36 @@ final class Q6KMatrix extends WeightMatrix {
     }
 
     @Override
-    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
-        for (int block = 0; block < blocksPerRow(); block++) {
-            long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
+    void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
+        for (int block = 0; block < blocks; block++) {
+            long blockOffset = offset + (long) block * BLOCK_BYTES;
             float d = Bytes.float16(segment, blockOffset + D);
             for (int half = 0; half < HALVES; half++) {
                 long ql = blockOffset + QL + half * QL_PER_HALF;
                 long qh = blockOffset + QH + half * QH_PER_HALF;
                 long scales = blockOffset + SCALES + half * SCALES_PER_HALF;
                 int outHalf = outOffset + block * BLOCK_WEIGHTS + half * HALF_WEIGHTS;
-                for (int l = 0; l < GROUP; l++) {
+                for (int l = 0; l < GROUP; l += COUNT) {
                     long scale = scales + l / SCALE_GROUP;
-                    int lowQl = Bytes.unsignedByte(segment, ql + l);
-                    int highQl = Bytes.unsignedByte(segment, ql + GROUP + l);
-                    int highBits = Bytes.unsignedByte(segment, qh + l);
-                    int q1 = ((lowQl & 0x0F) | (highBits & 3) << 4) - 32;
-                    int q2 = ((highQl & 0x0F) | ((highBits >> 2) & 3) << 4) - 32;
-                    int q3 = ((lowQl >> 4) | ((highBits >> 4) & 3) << 4) - 32;
-                    int q4 = ((highQl >> 4) | ((highBits >> 6) & 3) << 4) - 32;
-                    out[outHalf + l] = d * Bytes.signedByte(segment, scale) * q1;
-                    out[outHalf + GROUP + l] = d * Bytes.signedByte(segment, scale + 2) * q2;
-                    out[outHalf + 2 * GROUP + l] = d * Bytes.signedByte(segment, scale + 4) * q3;
-                    out[outHalf + 3 * GROUP + l] = d * Bytes.signedByte(segment, scale + 6) * q4;
+                    ByteVector lowQl = ByteVector.fromMemorySegment(BYTES, segment, ql + l, LE);
+                    ByteVector highQl = ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + l, LE);
+                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
+                    ByteVector q1 = lowQl.and((byte) 0x0F)
+                            .or(highBits.and((byte) 0x03).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = highQl.and((byte) 0x0F)
+                            .or(highBits.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
+                    ByteVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.and((byte) 0x30)).sub((byte) 32);
+                    ByteVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.and((byte) 0xC0).lanewise(VectorOperators.LSHR, 2)).sub((byte) 32);
+                    ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale)).intoArray(out, outHalf + l);
+                    ((FloatVector) q2.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale + 2)).intoArray(out, outHalf + GROUP + l);
+                    ((FloatVector) q3.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale + 4)).intoArray(out, outHalf + 2 * GROUP + l);
+                    ((FloatVector) q4.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .mul(d * Bytes.signedByte(segment, scale + 6)).intoArray(out, outHalf + 3 * GROUP + l);
                 }
             }
         }

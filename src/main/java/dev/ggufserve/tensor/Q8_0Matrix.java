@@ -45,9 +45,9 @@ final class Q8_0Matrix extends WeightMatrix {
     }
 
     @Override
-    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
-        for (int block = 0; block < blocksPerRow(); block++) {
-            long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
+    void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
+        for (int block = 0; block < blocks; block++) {
+            long blockOffset = offset + (long) block * BLOCK_BYTES;
             int outBlock = outOffset + block * BLOCK_WEIGHTS;
             float d = Bytes.float16(segment, blockOffset);
             for (int j = 0; j < BLOCK_WEIGHTS; j++) {

@@ -3,6 +3,7 @@ package dev.ggufserve.tensor;
 import dev.ggufserve.gguf.GgmlType;
 import dev.ggufserve.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -10,8 +11,9 @@ import java.util.Objects;
  * weights, rows stored one after another, each row a whole number of {@link GgmlType} blocks. This is
  * a GGUF tensor with dims {@code [cols, rows]}.
  *
- * <p>{@link #dot} is the hot loop of inference and is vectorized per type; {@link #dequantizeRow} is a
- * plain scalar decoding of the block layout and serves as its reference. Instances are immutable and
+ * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
+ * {@link #matMul} (a tile of tokens: prefill) dequantizes each weight once into float scratch and multiplies it
+ * with every token of the tile in a register-blocked float kernel ({@link FloatTile}). Instances are immutable and
  * safe to share between threads.
  */
 public abstract sealed class WeightMatrix
@@ -89,7 +91,7 @@ public abstract sealed class WeightMatrix
     public final void dequantizeRow(int row, float[] out, int outOffset) {
         Objects.checkIndex(row, rows);
         Objects.checkFromIndexSize(outOffset, cols, out.length);
-        dequantizeRowAt(row * rowBytes, out, outOffset);
+        dequantizeBlocks(row * rowBytes, blocksPerRow(), out, outOffset);
     }
 
     /**
@@ -107,11 +109,69 @@ public abstract sealed class WeightMatrix
         }
     }
 
+    /** Columns per pass of {@link #matMul}: a multiple of every block size, and small enough that the tile's
+     * activations for one pass (64 tokens x 512 floats = 128 KB) stay in a Zen 4 core's 1 MB L2 while every row
+     * group of the slice is multiplied with them. */
+    static final int COLUMN_PASS = 512;
+
+    /** The float scratch one thread needs for {@link #matMul}. */
+    public static int matMulScratchSize() {
+        return FloatTile.ROWS * COLUMN_PASS;
+    }
+
+    /**
+     * The product of a tile of {@code tokens} activation rows with rows {@code [rowFrom, rowTo)}: for each token t,
+     * {@code out[outOffset + t * outStride + r] = dot(r, x, t * xStride)}. Callers split the rows across threads,
+     * each with its own {@code scratch} of {@link #matMulScratchSize()} floats.
+     *
+     * <p>Columns go in passes of {@link #COLUMN_PASS}; in each pass every group of {@link FloatTile#ROWS} rows is
+     * dequantized once into scratch, then multiplied with the tokens 4 at a time. So each weight is decoded once per
+     * tile rather than once per token, and the tile's activations for a pass stay in cache.
+     */
+    public final void matMul(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
+            int rowFrom, int rowTo, float[] scratch) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        if (tokens <= 0 || rowFrom == rowTo) {
+            return;
+        }
+        Objects.checkFromIndexSize(0, (tokens - 1) * xStride + cols, x.length);
+        Objects.checkFromToIndex(outOffset + rowFrom, outOffset + (tokens - 1) * outStride + rowTo, out.length);
+        Objects.checkFromIndexSize(0, matMulScratchSize(), scratch.length);
+        for (int t = 0; t < tokens; t++) {
+            Arrays.fill(out, outOffset + t * outStride + rowFrom, outOffset + t * outStride + rowTo, 0f);
+        }
+        int blockSize = type.blockSize();
+        long blockBytes = type.bytesFor(blockSize);
+        for (int column = 0; column < cols; column += COLUMN_PASS) {
+            int length = Math.min(COLUMN_PASS, cols - column);
+            long passOffset = column / blockSize * blockBytes;
+            for (int row = rowFrom; row < rowTo; row += FloatTile.ROWS) {
+                int groupRows = Math.min(FloatTile.ROWS, rowTo - row);
+                for (int i = 0; i < groupRows; i++) {
+                    dequantizeBlocks((row + i) * rowBytes + passOffset, length / blockSize, scratch, i * length);
+                }
+                int t = 0;
+                if (groupRows == FloatTile.ROWS && length % Lanes.COUNT == 0) {
+                    for (; t + FloatTile.TOKENS <= tokens; t += FloatTile.TOKENS) {
+                        FloatTile.add4x4(scratch, 0, length, x, t * xStride + column, xStride,
+                                out, outOffset + t * outStride + row, outStride);
+                    }
+                }
+                for (; t < tokens; t++) {
+                    for (int i = 0; i < groupRows; i++) {
+                        out[outOffset + t * outStride + row + i] +=
+                                FloatTile.dot(scratch, i * length, x, t * xStride + column, length);
+                    }
+                }
+            }
+        }
+    }
+
     /** The dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset ...]}; indices checked. */
     abstract float dotRow(long rowOffset, float[] x, int xOffset);
 
-    /** Decodes the row starting at byte {@code rowOffset} into {@code out[outOffset ...]}; indices checked. */
-    abstract void dequantizeRowAt(long rowOffset, float[] out, int outOffset);
+    /** Decodes {@code blocks} blocks starting at byte {@code offset} into {@code out[outOffset ...]}; indices checked. */
+    abstract void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset);
 
     /** Number of blocks in one row. */
     final int blocksPerRow() {

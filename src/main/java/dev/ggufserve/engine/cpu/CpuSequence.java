@@ -10,53 +10,83 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One sequence on the CPU engine: its KV cache and the scratch buffers of the forward pass, all
- * allocated once so that generating a token allocates nothing per element.
+ * One sequence on the CPU engine: its KV cache and the scratch buffers of the forward pass, all allocated once so
+ * that generating a token allocates nothing.
+ *
+ * <p>Tokens go through the layers in tiles of up to {@link #TILE} tokens: every projection of a layer is done for
+ * the whole tile at once ({@link WeightMatrix#matMul}, which decodes each weight once per tile), then each token
+ * attends over the cache, which already holds the keys and values of the tile's earlier tokens. A tile of one
+ * token (decode) uses {@link WeightMatrix#matVec}, which streams each weight once straight from the mapped file.
+ * Activation buffers hold one row per token of the tile.
  */
 final class CpuSequence implements Sequence {
+
+    /**
+     * Prompt tokens processed together. 64 rows of activations keep the column passes of matMul in L2 and make
+     * decoding the weights a small share of the work; longer prompts run as several tiles.
+     */
+    static final int TILE = 64;
 
     private final ModelConfig config;
     private final ModelWeights weights;
     private final ParallelRunner parallel;
     private final int capacity;
+    private final int tile;
     private final KvCache kvCache;
     private final float[] ropeFactors;
     private final float attentionScale;
+    private final int qkvWidth;
     private int length;
 
-    // Activations of the token being processed.
+    // Activations, one row per token of the tile.
     private final float[] residual;        // the residual stream x
     private final float[] normalized;      // x after RMSNorm, input of the projections
-    private final float[] qkv;             // q | k | v of this position
+    private final float[] qkv;             // q | k | v
     private final float[] attentionOutput; // all heads' weighted values, concatenated
     private final float[] projected;       // output of attn_output / ffn_down before it joins the residual
     private final float[] gateUp;          // gate half | up half of the feed-forward input
     private final float[] hidden;          // silu(gate) * up
     private final float[] logits;
-    private final float[] attentionScores; // per head, a row of scores over positions
-    private final float[] ropeCos;
+    private final float[] ropeCos;         // per token of the tile, cos of each rotary pair's angle
     private final float[] ropeSin;
+    // Per worker thread.
+    private final float[][] attentionScores; // a row of scores over positions
+    private final float[][] matMulScratch;   // dequantized weights
+
+    // The projection being run by projectSlice, set by project() before it hands out the rows.
+    private List<WeightMatrix> projectionMatrices;
+    private float[] projectionInput;
+    private int projectionTokens;
+    private float[] projectionOutput;
+    private final ParallelRunner.RangeTask projectSlice = this::projectSlice;
+    // The tile being attended by attendSlice.
+    private int attentionLayer;
+    private int attentionFirstPosition;
+    private final ParallelRunner.RangeTask attendSlice = this::attendSlice;
 
     CpuSequence(ModelConfig config, ModelWeights weights, ParallelRunner parallel, int capacity) {
         this.config = config;
         this.weights = weights;
         this.parallel = parallel;
         this.capacity = capacity;
+        this.tile = Math.min(TILE, capacity);
         this.kvCache = new KvCache(config.blockCount(), capacity, config.kvDimension());
         this.ropeFactors = weights.ropeFactorsFor(config, capacity);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDimension()));
         int embd = config.embeddingLength();
-        this.residual = new float[embd];
-        this.normalized = new float[embd];
-        this.qkv = new float[embd + 2 * config.kvDimension()];
-        this.attentionOutput = new float[embd];
-        this.projected = new float[embd];
-        this.gateUp = new float[2 * config.feedForwardLength()];
-        this.hidden = new float[config.feedForwardLength()];
+        this.qkvWidth = embd + 2 * config.kvDimension();
+        this.residual = new float[tile * embd];
+        this.normalized = new float[tile * embd];
+        this.qkv = new float[tile * qkvWidth];
+        this.attentionOutput = new float[tile * embd];
+        this.projected = new float[tile * embd];
+        this.gateUp = new float[tile * 2 * config.feedForwardLength()];
+        this.hidden = new float[tile * config.feedForwardLength()];
         this.logits = new float[config.vocabularySize()];
-        this.attentionScores = new float[config.headCount() * capacity];
-        this.ropeCos = new float[config.ropeDimension() / 2];
-        this.ropeSin = new float[config.ropeDimension() / 2];
+        this.ropeCos = new float[tile * config.ropeDimension() / 2];
+        this.ropeSin = new float[tile * config.ropeDimension() / 2];
+        this.attentionScores = new float[parallel.threads()][capacity];
+        this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize()];
     }
 
     @Override
@@ -84,13 +114,19 @@ final class CpuSequence implements Sequence {
                         + config.vocabularySize() + ")");
             }
         }
-        for (int i = 0; i < tokens.length; i++) {
-            boolean wantLogits = everyPosition != null || i == tokens.length - 1;
-            forward(tokens[i], length, wantLogits);
-            length++;
-            if (everyPosition != null) {
-                everyPosition.accept(i, logits);
+        for (int start = 0; start < tokens.length; start += tile) {
+            int count = Math.min(tile, tokens.length - start);
+            forward(tokens, start, count);
+            for (int i = 0; i < count; i++) {
+                boolean last = start + i == tokens.length - 1;
+                if (everyPosition != null || last) {
+                    computeLogits(i);
+                }
+                if (everyPosition != null) {
+                    everyPosition.accept(start + i, logits);
+                }
             }
+            length += count;
         }
         return logits;
     }
@@ -108,134 +144,178 @@ final class CpuSequence implements Sequence {
         // The KV pages and buffers are plain heap arrays; nothing native to release.
     }
 
-    /** Runs one token at {@code position} through every layer; fills {@link #logits} when asked. */
-    private void forward(int token, int position, boolean wantLogits) {
+    /** Runs {@code tokens[from, from + count)}, at positions {@code length ...}, through every layer. */
+    private void forward(int[] tokens, int from, int count) {
         int embd = config.embeddingLength();
         int kvDim = config.kvDimension();
-        weights.tokenEmbedding().dequantizeRow(token, residual, 0);
-        computeRotation(position);
+        int ff = config.feedForwardLength();
+        float epsilon = config.rmsNormEpsilon();
+        for (int i = 0; i < count; i++) {
+            weights.tokenEmbedding().dequantizeRow(tokens[from + i], residual, i * embd);
+            computeRotation(i, length + i);
+        }
         for (int layer = 0; layer < config.blockCount(); layer++) {
             LayerWeights w = weights.layers().get(layer);
 
-            VectorMath.rmsNorm(normalized, residual, w.attentionNorm(), config.rmsNormEpsilon());
-            matVecConcatenated(w.qkvProjections(), normalized, qkv);
-            rotate(qkv, 0, config.headCount());
-            rotate(qkv, embd, config.kvHeadCount());
-            kvCache.store(layer, position, qkv, embd, embd + kvDim);
-            attend(layer, position);
-            matVec(w.attentionOutput(), attentionOutput, projected);
-            addInto(residual, projected);
-
-            VectorMath.rmsNorm(normalized, residual, w.feedForwardNorm(), config.rmsNormEpsilon());
-            matVecConcatenated(w.gateUpProjections(), normalized, gateUp);
-            int ff = config.feedForwardLength();
-            for (int i = 0; i < ff; i++) {
-                float gate = gateUp[i];
-                hidden[i] = gate / (1f + (float) Math.exp(-gate)) * gateUp[ff + i];
+            for (int i = 0; i < count; i++) {
+                VectorMath.rmsNorm(normalized, residual, i * embd, embd, w.attentionNorm(), epsilon);
             }
-            matVec(w.feedForwardDown(), hidden, projected);
-            addInto(residual, projected);
+            project(w.qkvProjections(), normalized, count, qkv);
+            for (int i = 0; i < count; i++) {
+                int row = i * qkvWidth;
+                rotate(qkv, row, config.headCount(), i);
+                rotate(qkv, row + embd, config.kvHeadCount(), i);
+                kvCache.store(layer, length + i, qkv, row + embd, row + embd + kvDim);
+            }
+            attentionLayer = layer;
+            attentionFirstPosition = length;
+            int heads = config.headCount();
+            parallel.forRange(count * heads, (long) (length + count) * config.headDimension() * 2, attendSlice);
+            project(List.of(w.attentionOutput()), attentionOutput, count, projected);
+            VectorMath.addInto(residual, projected, count * embd);
+
+            for (int i = 0; i < count; i++) {
+                VectorMath.rmsNorm(normalized, residual, i * embd, embd, w.feedForwardNorm(), epsilon);
+            }
+            project(w.gateUpProjections(), normalized, count, gateUp);
+            for (int i = 0; i < count; i++) {
+                VectorMath.swiGlu(hidden, i * ff, gateUp, i * 2 * ff, ff);
+            }
+            project(List.of(w.feedForwardDown()), hidden, count, projected);
+            VectorMath.addInto(residual, projected, count * embd);
         }
-        if (wantLogits) {
-            VectorMath.rmsNorm(normalized, residual, weights.outputNorm(), config.rmsNormEpsilon());
-            matVec(weights.output(), normalized, logits);
+    }
+
+    /** The logits after token {@code i} of the tile just run. */
+    private void computeLogits(int i) {
+        int embd = config.embeddingLength();
+        VectorMath.rmsNorm(normalized, residual, i * embd, embd, weights.outputNorm(), config.rmsNormEpsilon());
+        if (i != 0) {
+            System.arraycopy(normalized, i * embd, normalized, 0, embd);
+        }
+        project(List.of(weights.output()), normalized, 1, logits);
+    }
+
+    /**
+     * {@code output} row t = the rows of {@code matrices}, concatenated, times {@code input} row t, for the first
+     * {@code tokens} rows; one parallel region over all the rows of all the matrices.
+     */
+    private void project(List<WeightMatrix> matrices, float[] input, int tokens, float[] output) {
+        projectionMatrices = matrices;
+        projectionInput = input;
+        projectionTokens = tokens;
+        projectionOutput = output;
+        int rows = 0;
+        for (WeightMatrix matrix : matrices) {
+            rows += matrix.rows();
+        }
+        parallel.forRange(rows, (long) matrices.getFirst().cols() * tokens, projectSlice);
+    }
+
+    /** Rows {@code [from, to)} of the concatenated matrices of the current projection. */
+    private void projectSlice(int worker, int from, int to) {
+        int inputWidth = projectionMatrices.getFirst().cols();
+        int outputWidth = 0;
+        for (WeightMatrix matrix : projectionMatrices) {
+            outputWidth += matrix.rows();
+        }
+        int offset = 0;
+        for (WeightMatrix matrix : projectionMatrices) {
+            int rowFrom = Math.max(from - offset, 0);
+            int rowTo = Math.min(to - offset, matrix.rows());
+            if (rowFrom < rowTo) {
+                if (projectionTokens == 1) {
+                    matrix.matVec(projectionInput, 0, projectionOutput, offset, rowFrom, rowTo);
+                } else {
+                    matrix.matMul(projectionInput, inputWidth, projectionTokens, projectionOutput, offset,
+                            outputWidth, rowFrom, rowTo, matMulScratch[worker]);
+                }
+            }
+            offset += matrix.rows();
         }
     }
 
     /**
-     * The rotary angles of {@code position}: pair i turns by {@code position * base^(-2i/ropeDim)}, divided
-     * by the LongRoPE factor of pair i when the model has them, and scaled by LongRoPE's attention factor.
+     * The rotary angles of {@code position}, for token {@code i} of the tile: pair j turns by
+     * {@code position * base^(-2j/ropeDim)}, divided by the LongRoPE factor of pair j when the model has them, and
+     * scaled by LongRoPE's attention factor.
      */
-    private void computeRotation(int position) {
+    private void computeRotation(int i, int position) {
         int pairs = config.ropeDimension() / 2;
         float magnitude = config.ropeAttentionFactor();
-        for (int i = 0; i < pairs; i++) {
-            double frequency = Math.pow(config.ropeFrequencyBase(), -2.0 * i / config.ropeDimension());
+        for (int j = 0; j < pairs; j++) {
+            double frequency = Math.pow(config.ropeFrequencyBase(), -2.0 * j / config.ropeDimension());
             if (ropeFactors != null) {
-                frequency /= ropeFactors[i];
+                frequency /= ropeFactors[j];
             }
             double angle = position * frequency;
-            ropeCos[i] = (float) Math.cos(angle) * magnitude;
-            ropeSin[i] = (float) Math.sin(angle) * magnitude;
+            ropeCos[i * pairs + j] = (float) Math.cos(angle) * magnitude;
+            ropeSin[i * pairs + j] = (float) Math.sin(angle) * magnitude;
         }
     }
 
     /**
-     * Rotates the first ropeDimension values of each of {@code heads} heads starting at {@code offset}.
-     * Llama rotates adjacent pairs (2i, 2i+1); Phi-3 (NEOX style) pairs i with i + ropeDim/2.
+     * Rotates the first ropeDimension values of each of {@code heads} heads starting at {@code offset}, by the angles
+     * of token {@code i} of the tile. Llama rotates adjacent pairs (2j, 2j+1); Phi-3 (NEOX style) pairs j with
+     * j + ropeDim/2.
      */
-    private void rotate(float[] vectors, int offset, int heads) {
+    private void rotate(float[] vectors, int offset, int heads, int i) {
         int headDim = config.headDimension();
         int pairs = config.ropeDimension() / 2;
         boolean neox = config.architecture() == Architecture.PHI3;
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
-            for (int i = 0; i < pairs; i++) {
-                int first = neox ? base + i : base + 2 * i;
-                int second = neox ? base + i + pairs : base + 2 * i + 1;
+            for (int j = 0; j < pairs; j++) {
+                int first = neox ? base + j : base + 2 * j;
+                int second = neox ? base + j + pairs : base + 2 * j + 1;
                 float a = vectors[first];
                 float b = vectors[second];
-                vectors[first] = a * ropeCos[i] - b * ropeSin[i];
-                vectors[second] = b * ropeCos[i] + a * ropeSin[i];
+                float cos = ropeCos[i * pairs + j];
+                float sin = ropeSin[i * pairs + j];
+                vectors[first] = a * cos - b * sin;
+                vectors[second] = b * cos + a * sin;
             }
         }
     }
 
-    /** Causal attention of this position's query heads over the cached keys and values. */
-    private void attend(int layer, int position) {
+    /**
+     * Causal attention for items {@code [from, to)} of the tile: item = token * heads + head. Token i of the tile is
+     * at position {@code attentionFirstPosition + i} and sees the cached positions up to its own.
+     */
+    private void attendSlice(int worker, int from, int to) {
         int headDim = config.headDimension();
-        int headsPerKv = config.headCount() / config.kvHeadCount();
+        int heads = config.headCount();
+        int headsPerKv = heads / config.kvHeadCount();
+        int embd = config.embeddingLength();
         int window = config.slidingWindow();
-        int first = window > 0 ? Math.max(0, position - window + 1) : 0;
-        int span = position - first + 1;
-        parallel.forRange(config.headCount(), (long) span * headDim * 2, (fromHead, toHead) -> {
-            for (int head = fromHead; head < toHead; head++) {
-                int queryOffset = head * headDim;
-                int kvOffset = (head / headsPerKv) * headDim;
-                int scoresOffset = head * capacity;
-                float maxScore = Float.NEGATIVE_INFINITY;
-                for (int t = first; t <= position; t++) {
-                    float score = attentionScale * VectorMath.dot(qkv, queryOffset, kvCache.keyPage(layer, t),
-                            kvCache.offsetInPage(t) + kvOffset, headDim);
-                    attentionScores[scoresOffset + t] = score;
-                    maxScore = Math.max(maxScore, score);
-                }
-                float sum = 0;
-                for (int t = first; t <= position; t++) {
-                    float weight = (float) Math.exp(attentionScores[scoresOffset + t] - maxScore);
-                    attentionScores[scoresOffset + t] = weight;
-                    sum += weight;
-                }
-                Arrays.fill(attentionOutput, queryOffset, queryOffset + headDim, 0f);
-                for (int t = first; t <= position; t++) {
-                    VectorMath.addScaled(attentionOutput, queryOffset, kvCache.valuePage(layer, t),
-                            kvCache.offsetInPage(t) + kvOffset, attentionScores[scoresOffset + t] / sum, headDim);
-                }
+        float[] scores = attentionScores[worker];
+        int layer = attentionLayer;
+        for (int item = from; item < to; item++) {
+            int i = item / heads;
+            int head = item % heads;
+            int position = attentionFirstPosition + i;
+            int first = window > 0 ? Math.max(0, position - window + 1) : 0;
+            int queryOffset = i * qkvWidth + head * headDim;
+            int outputOffset = i * embd + head * headDim;
+            int kvOffset = (head / headsPerKv) * headDim;
+            float maxScore = Float.NEGATIVE_INFINITY;
+            for (int t = first; t <= position; t++) {
+                float score = attentionScale * VectorMath.dot(qkv, queryOffset, kvCache.keyPage(layer, t),
+                        kvCache.offsetInPage(t) + kvOffset, headDim);
+                scores[t] = score;
+                maxScore = Math.max(maxScore, score);
             }
-        });
-    }
-
-    private void matVec(WeightMatrix matrix, float[] input, float[] output) {
-        matVecInto(matrix, input, output, 0);
-    }
-
-    /** Runs the matrices on the same input, writing their outputs one after another into {@code output}. */
-    private void matVecConcatenated(List<WeightMatrix> matrices, float[] input, float[] output) {
-        int offset = 0;
-        for (WeightMatrix matrix : matrices) {
-            matVecInto(matrix, input, output, offset);
-            offset += matrix.rows();
-        }
-    }
-
-    private void matVecInto(WeightMatrix matrix, float[] input, float[] output, int outputOffset) {
-        parallel.forRange(matrix.rows(), matrix.cols(),
-                (from, to) -> matrix.matVec(input, 0, output, outputOffset, from, to));
-    }
-
-    private static void addInto(float[] target, float[] addend) {
-        for (int i = 0; i < target.length; i++) {
-            target[i] += addend[i];
+            float sum = 0;
+            for (int t = first; t <= position; t++) {
+                float weight = (float) Math.exp(scores[t] - maxScore);
+                scores[t] = weight;
+                sum += weight;
+            }
+            Arrays.fill(attentionOutput, outputOffset, outputOffset + headDim, 0f);
+            for (int t = first; t <= position; t++) {
+                VectorMath.addScaled(attentionOutput, outputOffset, kvCache.valuePage(layer, t),
+                        kvCache.offsetInPage(t) + kvOffset, scores[t] / sum, headDim);
+            }
         }
     }
 }

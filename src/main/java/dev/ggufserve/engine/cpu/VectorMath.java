@@ -45,17 +45,43 @@ final class VectorMath {
     }
 
     /**
-     * RMSNorm: {@code out = x / sqrt(mean(x^2) + epsilon) * weight}. The mean is summed in double, as
-     * ggml does, so long rows do not lose precision.
+     * RMSNorm of {@code x[offset, offset + length)} into the same range of {@code out}:
+     * {@code out = x / sqrt(mean(x^2) + epsilon) * weight}. The mean is summed in double, as ggml does, so long rows
+     * do not lose precision.
      */
-    static void rmsNorm(float[] out, float[] x, float[] weight, float epsilon) {
+    static void rmsNorm(float[] out, float[] x, int offset, int length, float[] weight, float epsilon) {
         double sumOfSquares = 0;
-        for (float value : x) {
+        for (int i = 0; i < length; i++) {
+            float value = x[offset + i];
             sumOfSquares += (double) value * value;
         }
-        float scale = (float) (1.0 / Math.sqrt(sumOfSquares / x.length + epsilon));
-        for (int i = 0; i < x.length; i++) {
-            out[i] = x[i] * scale * weight[i];
+        float scale = (float) (1.0 / Math.sqrt(sumOfSquares / length + epsilon));
+        for (int i = 0; i < length; i++) {
+            out[offset + i] = x[offset + i] * scale * weight[i];
+        }
+    }
+
+    /** {@code target[i] += addend[i]} for i in [0, length). */
+    static void addInto(float[] target, float[] addend, int length) {
+        int i = 0;
+        int upper = SPECIES.loopBound(length);
+        for (; i < upper; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, target, i).add(FloatVector.fromArray(SPECIES, addend, i))
+                    .intoArray(target, i);
+        }
+        for (; i < length; i++) {
+            target[i] += addend[i];
+        }
+    }
+
+    /**
+     * SwiGLU: {@code out[outOffset + i] = silu(gate_i) * up_i} with silu(g) = g / (1 + e^-g), where the gate half
+     * is {@code gateUp[offset, offset + ff)} and the up half the {@code ff} values after it.
+     */
+    static void swiGlu(float[] out, int outOffset, float[] gateUp, int offset, int ff) {
+        for (int i = 0; i < ff; i++) {
+            float gate = gateUp[offset + i];
+            out[outOffset + i] = gate / (1f + (float) Math.exp(-gate)) * gateUp[offset + ff + i];
         }
     }
 }
