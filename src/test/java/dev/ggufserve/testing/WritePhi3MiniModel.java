@@ -144,6 +144,17 @@ public final class WritePhi3MiniModel {
         });
     }
 
+    /** The bytes of a random rows x cols matrix as {@link #main} writes them (for kernel benchmarks). */
+    public static byte[] randomMatrix(GgmlType type, int rows, int cols, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] bytes = new byte[Math.toIntExact(type.bytesFor((long) rows * cols))];
+        int blockBytes = (int) type.bytesFor(256);
+        for (int at = 0; at < bytes.length; at += blockBytes) {
+            randomBlock(type, random, 1 / Math.sqrt(cols), bytes, at);
+        }
+        return bytes;
+    }
+
     /**
      * One random super-block. Q4_K/Q5_K (ggml-common.h: f16 d, f16 dmin, scales[12], [qh[32]], qs[128]): weight =
      * d * sc * q - dmin * m; with m = sc and dmin = d * (levels - 1) / 2 that is d * sc * (q - (levels - 1) / 2),
