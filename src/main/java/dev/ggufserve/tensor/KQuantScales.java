@@ -7,29 +7,43 @@ import java.lang.foreign.MemorySegment;
  * sub-blocks (ggml's {@code get_scale_min_k4}). Sub-blocks 0..3 use the low 6 bits of bytes 0..3 (scale)
  * and 4..7 (min); sub-blocks 4..7 take their low 4 bits from a nibble of bytes 8..11 and their top 2 bits
  * from the spare top bits of bytes 0..3 (scale) and 4..7 (min).
+ *
+ * <p>The kernels read the 12 bytes with two loads, bytes 0..7 as a little-endian long and 8..11 as an int
+ * ({@link #first8}, {@link #last4}), and take the fields apart with shifts: reading them byte by byte from the
+ * segment, each read bounds-checked, cost more than half of a Q4_K matVec.
  */
 final class KQuantScales {
 
     private KQuantScales() {
     }
 
-    /** The 6-bit scale of sub-block {@code subBlock} (0..7); {@code scalesOffset} points at the 12 bytes. */
-    static int scale(MemorySegment segment, long scalesOffset, int subBlock) {
+    /** Bytes 0..7 of the scales field at {@code scalesOffset}, little-endian. */
+    static long first8(MemorySegment segment, long scalesOffset) {
+        return segment.get(Bytes.LONG_LE, scalesOffset);
+    }
+
+    /** Bytes 8..11 of the scales field at {@code scalesOffset}, little-endian. */
+    static int last4(MemorySegment segment, long scalesOffset) {
+        return segment.get(Bytes.INT_LE, scalesOffset + 8);
+    }
+
+    /** The 6-bit scale of sub-block {@code subBlock} (0..7). */
+    static int scale(long first8, int last4, int subBlock) {
         if (subBlock < 4) {
-            return Bytes.unsignedByte(segment, scalesOffset + subBlock) & 63;
+            return (int) (first8 >>> (8 * subBlock)) & 63;
         }
-        int low = Bytes.unsignedByte(segment, scalesOffset + subBlock + 4) & 0x0F;
-        int high = Bytes.unsignedByte(segment, scalesOffset + subBlock - 4) >> 6;
+        int low = (last4 >>> (8 * (subBlock - 4))) & 0x0F;
+        int high = (int) (first8 >>> (8 * (subBlock - 4) + 6)) & 3;
         return low | high << 4;
     }
 
-    /** The 6-bit min of sub-block {@code subBlock} (0..7); {@code scalesOffset} points at the 12 bytes. */
-    static int min(MemorySegment segment, long scalesOffset, int subBlock) {
+    /** The 6-bit min of sub-block {@code subBlock} (0..7). */
+    static int min(long first8, int last4, int subBlock) {
         if (subBlock < 4) {
-            return Bytes.unsignedByte(segment, scalesOffset + subBlock + 4) & 63;
+            return (int) (first8 >>> (8 * (subBlock + 4))) & 63;
         }
-        int low = Bytes.unsignedByte(segment, scalesOffset + subBlock + 4) >> 4;
-        int high = Bytes.unsignedByte(segment, scalesOffset + subBlock) >> 6;
+        int low = (last4 >>> (8 * (subBlock - 4) + 4)) & 0x0F;
+        int high = (int) (first8 >>> (8 * subBlock + 6)) & 3;
         return low | high << 4;
     }
 }

@@ -3,12 +3,14 @@ package dev.ggufserve.tensor;
 import static dev.ggufserve.tensor.Lanes.BYTES;
 import static dev.ggufserve.tensor.Lanes.COUNT;
 import static dev.ggufserve.tensor.Lanes.FLOATS;
+import static dev.ggufserve.tensor.Lanes.INTS;
 import static dev.ggufserve.tensor.Lanes.LE;
 
 import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -33,9 +35,10 @@ final class Q4KMatrix extends WeightMatrix {
     }
 
     /**
-     * Dequantizes each group of {@link Lanes#COUNT} nibbles into float lanes as q * (d * sc) - dmin * m
-     * (one FMA) and FMAs that with x. Low and high nibbles feed separate accumulators so the two FMA
-     * chains overlap.
+     * Widens each group of {@link Lanes#COUNT} packed bytes to int lanes once, splits them into the low and high
+     * nibbles with integer and/shift (x86 has no byte shifts), converts those to floats, dequantizes them as
+     * q * (d * sc) - dmin * m (one FMA) and FMAs that with x. Low and high nibbles feed separate accumulators so
+     * the two FMA chains overlap.
      */
     @Override
     float dotRow(long rowOffset, float[] x, int xOffset) {
@@ -46,24 +49,25 @@ final class Q4KMatrix extends WeightMatrix {
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
             float d = Bytes.float16(segment, blockOffset);
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
+            long scalesFirst8 = KQuantScales.first8(segment, blockOffset + SCALES);
+            int scalesLast4 = KQuantScales.last4(segment, blockOffset + SCALES);
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                float lowScale = d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock);
-                float lowMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock);
-                float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
-                float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
+                float lowScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, lowSubBlock);
+                float lowMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, lowSubBlock);
+                float highScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, highSubBlock);
+                float highMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, highSubBlock);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
                 int xLow = xBlock + lowSubBlock * SUB_BLOCK;
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
-                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    ByteVector lowQuants = packed.and((byte) 0x0F);
-                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4);
-                    FloatVector low = ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    FloatVector low = ((FloatVector) packed.and(0x0F).convert(VectorOperators.I2F, 0))
                             .fma(lowScale, -lowMin);
-                    FloatVector high = ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .fma(highScale, -highMin);
+                    FloatVector high = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4)
+                            .convert(VectorOperators.I2F, 0)).fma(highScale, -highMin);
                     lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
                     highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
                 }
@@ -79,13 +83,15 @@ final class Q4KMatrix extends WeightMatrix {
             int outBlock = outOffset + block * BLOCK_WEIGHTS;
             float d = Bytes.float16(segment, blockOffset);
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
+            long scalesFirst8 = KQuantScales.first8(segment, blockOffset + SCALES);
+            int scalesLast4 = KQuantScales.last4(segment, blockOffset + SCALES);
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                float lowScale = d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock);
-                float lowMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock);
-                float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
-                float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
+                float lowScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, lowSubBlock);
+                float lowMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, lowSubBlock);
+                float highScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, highSubBlock);
+                float highMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, highSubBlock);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
                 int outLow = outBlock + lowSubBlock * SUB_BLOCK;
                 int outHigh = outBlock + highSubBlock * SUB_BLOCK;

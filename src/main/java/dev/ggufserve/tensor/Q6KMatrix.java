@@ -56,10 +56,11 @@ final class Q6KMatrix extends WeightMatrix {
             for (int half = 0; half < HALVES; half++) {
                 long ql = blockOffset + QL + half * QL_PER_HALF;
                 long qh = blockOffset + QH + half * QH_PER_HALF;
-                long scales = blockOffset + SCALES + half * SCALES_PER_HALF;
+                // The half's 8 int8 scales in one load; scale k is byte k, taken out with a shift.
+                long halfScales = segment.get(Bytes.LONG_LE, blockOffset + SCALES + half * SCALES_PER_HALF);
                 int xHalf = xOffset + block * BLOCK_WEIGHTS + half * HALF_WEIGHTS;
                 for (int l = 0; l < GROUP; l += COUNT) {
-                    long scale = scales + l / SCALE_GROUP;
+                    int s = l / SCALE_GROUP;
                     ByteVector lowQl = ByteVector.fromMemorySegment(BYTES, segment, ql + l, LE);
                     ByteVector highQl = ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + l, LE);
                     ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
@@ -73,13 +74,13 @@ final class Q6KMatrix extends WeightMatrix {
                     ByteVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
                             .or(highBits.and((byte) 0xC0).lanewise(VectorOperators.LSHR, 2)).sub((byte) 32);
                     FloatVector w1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale));
+                            .mul(d * (byte) (halfScales >>> 8 * s));
                     FloatVector w2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale + 2));
+                            .mul(d * (byte) (halfScales >>> 8 * (s + 2)));
                     FloatVector w3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale + 4));
+                            .mul(d * (byte) (halfScales >>> 8 * (s + 4)));
                     FloatVector w4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale + 6));
+                            .mul(d * (byte) (halfScales >>> 8 * (s + 6)));
                     firstSum = w1.fma(FloatVector.fromArray(FLOATS, x, xHalf + l), firstSum);
                     secondSum = w2.fma(FloatVector.fromArray(FLOATS, x, xHalf + GROUP + l), secondSum);
                     firstSum = w3.fma(FloatVector.fromArray(FLOATS, x, xHalf + 2 * GROUP + l), firstSum);
@@ -98,10 +99,11 @@ final class Q6KMatrix extends WeightMatrix {
             for (int half = 0; half < HALVES; half++) {
                 long ql = blockOffset + QL + half * QL_PER_HALF;
                 long qh = blockOffset + QH + half * QH_PER_HALF;
-                long scales = blockOffset + SCALES + half * SCALES_PER_HALF;
+                // The half's 8 int8 scales in one load; scale k is byte k, taken out with a shift.
+                long halfScales = segment.get(Bytes.LONG_LE, blockOffset + SCALES + half * SCALES_PER_HALF);
                 int outHalf = outOffset + block * BLOCK_WEIGHTS + half * HALF_WEIGHTS;
                 for (int l = 0; l < GROUP; l += COUNT) {
-                    long scale = scales + l / SCALE_GROUP;
+                    int s = l / SCALE_GROUP;
                     ByteVector lowQl = ByteVector.fromMemorySegment(BYTES, segment, ql + l, LE);
                     ByteVector highQl = ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + l, LE);
                     ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
@@ -114,13 +116,13 @@ final class Q6KMatrix extends WeightMatrix {
                     ByteVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
                             .or(highBits.and((byte) 0xC0).lanewise(VectorOperators.LSHR, 2)).sub((byte) 32);
                     ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale)).intoArray(out, outHalf + l);
+                            .mul(d * (byte) (halfScales >>> 8 * s)).intoArray(out, outHalf + l);
                     ((FloatVector) q2.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale + 2)).intoArray(out, outHalf + GROUP + l);
+                            .mul(d * (byte) (halfScales >>> 8 * (s + 2))).intoArray(out, outHalf + GROUP + l);
                     ((FloatVector) q3.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale + 4)).intoArray(out, outHalf + 2 * GROUP + l);
+                            .mul(d * (byte) (halfScales >>> 8 * (s + 4))).intoArray(out, outHalf + 2 * GROUP + l);
                     ((FloatVector) q4.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * Bytes.signedByte(segment, scale + 6)).intoArray(out, outHalf + 3 * GROUP + l);
+                            .mul(d * (byte) (halfScales >>> 8 * (s + 6))).intoArray(out, outHalf + 3 * GROUP + l);
                 }
             }
         }
