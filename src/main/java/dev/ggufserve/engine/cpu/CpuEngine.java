@@ -1,0 +1,62 @@
+package dev.ggufserve.engine.cpu;
+
+import dev.ggufserve.engine.Engine;
+import dev.ggufserve.engine.Sequence;
+import dev.ggufserve.gguf.GgufFile;
+import dev.ggufserve.model.ModelConfig;
+import dev.ggufserve.model.ModelWeights;
+
+/**
+ * The CPU engine: the forward pass in Java over the memory-mapped weights, with matrix-vector products
+ * and attention heads split across {@code threads} threads.
+ */
+public final class CpuEngine implements Engine {
+
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final ParallelRunner parallel;
+
+    private CpuEngine(ModelConfig config, ModelWeights weights, int threads) {
+        this.config = config;
+        this.weights = weights;
+        this.parallel = new ParallelRunner(threads);
+    }
+
+    /** Binds the model's tensors (shapes checked; nothing copied but the norm vectors). */
+    public static CpuEngine load(GgufFile file, int threads) {
+        ModelConfig config = ModelConfig.read(file);
+        return new CpuEngine(config, ModelWeights.bind(file, config), threads);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public String kind() {
+        return "cpu";
+    }
+
+    @Override
+    public int vocabularySize() {
+        return config.vocabularySize();
+    }
+
+    @Override
+    public int trainedContextLength() {
+        return config.contextLength();
+    }
+
+    @Override
+    public Sequence newSequence(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("sequence capacity must be at least 1, got " + capacity);
+        }
+        return new CpuSequence(config, weights, parallel, capacity);
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+}

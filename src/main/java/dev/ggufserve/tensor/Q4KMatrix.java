@@ -1,0 +1,94 @@
+package dev.ggufserve.tensor;
+
+import static dev.ggufserve.tensor.Lanes.BYTES;
+import static dev.ggufserve.tensor.Lanes.COUNT;
+import static dev.ggufserve.tensor.Lanes.FLOATS;
+import static dev.ggufserve.tensor.Lanes.LE;
+
+import dev.ggufserve.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_K (ggml-common.h {@code block_q4_K}): super-blocks of 256 weights in 144 bytes,
+ * {@code f16 d; f16 dmin; uint8 scales[12]; uint8 qs[128]}. The 8 sub-blocks of 32 weights each have a
+ * 6-bit scale sc and min m ({@link KQuantScales}); weight = d * sc * q - dmin * m with q a 4-bit value.
+ * The 256 weights come in 4 chunks of 64 sharing 32 bytes of qs: byte l of chunk c holds weight
+ * 64c + l (low nibble, sub-block 2c) and weight 64c + 32 + l (high nibble, sub-block 2c + 1).
+ */
+final class Q4KMatrix extends WeightMatrix {
+
+    private static final int BLOCK_WEIGHTS = 256;
+    private static final int BLOCK_BYTES = 144;
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+    private static final int CHUNKS = 4;
+    private static final int SUB_BLOCK = 32;
+
+    Q4KMatrix(MemorySegment segment, int rows, int cols) {
+        super(segment, GgmlType.Q4_K, rows, cols);
+    }
+
+    /**
+     * Dequantizes each group of {@link Lanes#COUNT} nibbles into float lanes as q * (d * sc) - dmin * m
+     * (one FMA) and FMAs that with x. Low and high nibbles feed separate accumulators so the two FMA
+     * chains overlap.
+     */
+    @Override
+    float dotRow(long rowOffset, float[] x, int xOffset) {
+        FloatVector lowSum = FloatVector.zero(FLOATS);
+        FloatVector highSum = FloatVector.zero(FLOATS);
+        for (int block = 0; block < blocksPerRow(); block++) {
+            long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
+            int xBlock = xOffset + block * BLOCK_WEIGHTS;
+            float d = Bytes.float16(segment, blockOffset);
+            float dmin = Bytes.float16(segment, blockOffset + DMIN);
+            for (int chunk = 0; chunk < CHUNKS; chunk++) {
+                int lowSubBlock = 2 * chunk;
+                int highSubBlock = 2 * chunk + 1;
+                FloatVector lowScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock));
+                FloatVector lowMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock));
+                FloatVector highScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock));
+                FloatVector highMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock));
+                long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
+                int xLow = xBlock + lowSubBlock * SUB_BLOCK;
+                int xHigh = xBlock + highSubBlock * SUB_BLOCK;
+                for (int l = 0; l < SUB_BLOCK; l += COUNT) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
+                    FloatVector low = ((FloatVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(lowScale, lowMin);
+                    FloatVector high = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(highScale, highMin);
+                    lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
+                    highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
+                }
+            }
+        }
+        return lowSum.add(highSum).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    void dequantizeRowAt(long rowOffset, float[] out, int outOffset) {
+        for (int block = 0; block < blocksPerRow(); block++) {
+            long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
+            int outBlock = outOffset + block * BLOCK_WEIGHTS;
+            float d = Bytes.float16(segment, blockOffset);
+            float dmin = Bytes.float16(segment, blockOffset + DMIN);
+            for (int chunk = 0; chunk < CHUNKS; chunk++) {
+                int lowSubBlock = 2 * chunk;
+                int highSubBlock = 2 * chunk + 1;
+                float lowScale = d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock);
+                float lowMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock);
+                float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
+                float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
+                long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
+                for (int l = 0; l < SUB_BLOCK; l++) {
+                    int packed = Bytes.unsignedByte(segment, chunkQs + l);
+                    out[outBlock + lowSubBlock * SUB_BLOCK + l] = lowScale * (packed & 0x0F) - lowMin;
+                    out[outBlock + highSubBlock * SUB_BLOCK + l] = highScale * (packed >> 4) - highMin;
+                }
+            }
+        }
+    }
+}
