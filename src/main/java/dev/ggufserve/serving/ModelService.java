@@ -4,6 +4,7 @@ import dev.ggufserve.chat.ChatTemplate;
 import dev.ggufserve.config.LlmConfig;
 import dev.ggufserve.config.ServingSettings;
 import dev.ggufserve.engine.Engine;
+import dev.ggufserve.engine.EngineUnavailableException;
 import dev.ggufserve.engine.Engines;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.gguf.ModelFileException;
@@ -67,8 +68,8 @@ public class ModelService {
         ServingSettings.validate(config);
         try {
             load();
-        } catch (ModelFileException e) {
-            // The message names the file and the problem; a stack trace would only bury it.
+        } catch (ModelFileException | EngineUnavailableException e) {
+            // The message names the file (or engine) and the problem; a stack trace would only bury it.
             LOG.error(e.getMessage());
             throw new PreventFurtherStepsException("gguf-serve stopped: the model could not be loaded", 1);
         }
