@@ -27,13 +27,22 @@ final class CompletionLogprobsBuilder {
         this.nextOffset = firstOffset;
     }
 
-    /** The first prompt token, which nothing precedes, so it has no log-probability. */
-    void addUnscored(int tokenId) {
-        add(format.tokenText(tokenId), null, null);
+    /** A generated token, shown as its text. */
+    void add(TokenLogprobs logprobs) {
+        add(format.tokenText(logprobs.tokenId()), logprobs);
     }
 
-    void add(TokenLogprobs logprobs) {
-        add(format.tokenText(logprobs.tokenId()), logprobs.logprob(), format.topMap(logprobs));
+    /**
+     * A token shown as {@code text}.
+     *
+     * @param logprobs null for the first prompt token: nothing precedes it, so it has no log-probability
+     */
+    void add(String text, TokenLogprobs logprobs) {
+        if (logprobs == null) {
+            add(text, null, null);
+        } else {
+            add(text, logprobs.logprob(), format.topMap(logprobs));
+        }
     }
 
     /** Everything collected. */

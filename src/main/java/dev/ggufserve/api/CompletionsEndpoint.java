@@ -56,7 +56,7 @@ public class CompletionsEndpoint {
 
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
-        var promptEcho = new CompletionEcho(prompt.tokens(), echo ? prompt.text() : null);
+        var promptEcho = new CompletionEcho(prompt.tokens(), echo ? prompt.text() : null, served.tokenizer());
         // Offsets count from the start of the prompt, as OpenAI's do, whether or not it is echoed.
         CompletionLogprobsBuilder logprobsBuilder = logprobs == null ? null
                 : new CompletionLogprobsBuilder(new TokenLogprobsFormat(served.tokenizer()),
