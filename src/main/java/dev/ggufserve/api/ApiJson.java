@@ -38,10 +38,11 @@ public class ApiJson {
     }
 
     /**
+     * @param body the request body; null when the request had none
      * @throws IOException Jackson's exceptions, which {@link ErrorResponses} maps to 400 with the param
      */
     public <T> T read(Buffer body, Class<T> type) throws IOException {
-        T value = mapper.readValue(body.getBytes(), type);
+        T value = body == null || body.length() == 0 ? null : mapper.readValue(body.getBytes(), type);
         if (value == null) {
             throw new InvalidRequestException(null, "The request body must be a JSON object.");
         }

@@ -1,10 +1,6 @@
 package dev.ggufserve.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.ggufserve.chat.ChatTemplateException;
@@ -48,14 +44,12 @@ public final class ErrorResponses {
             case MismatchedInputException mismatch when !mismatch.getPath().isEmpty() ->
                     invalid(paramOf(mismatch), "Invalid type for '" + paramOf(mismatch) + "': expected "
                             + describe(mismatch.getTargetType()) + ".");
-            case DatabindException databind when databind instanceof JsonMappingException mapping
-                    && !mapping.getPath().isEmpty() && mapping.getCause() instanceof InputCoercionException ->
-                    invalid(paramOf(mapping), "Invalid value for '" + paramOf(mapping) + "': the number is out of range.");
-            case InputCoercionException coercion -> invalidNumber(coercion);
+            case JsonMappingException mapping when !mapping.getPath().isEmpty() ->
+                    invalid(paramOf(mapping), "Invalid value for '" + paramOf(mapping) + "': "
+                            + mapping.getOriginalMessage());
             case StreamReadException unreadable -> invalid(null, "We could not parse the JSON body of your request: "
                     + unreadable.getOriginalMessage());
-            case MismatchedInputException notAnObject -> invalid(null,
-                    "The request body must be a JSON object.");
+            case JsonMappingException notAnObject -> invalid(null, "The request body must be a JSON object.");
             default -> {
                 LOG.error("Request failed", failure);
                 yield new ErrorReply(500, new OpenAiError(
@@ -68,11 +62,6 @@ public final class ErrorResponses {
         return new ErrorReply(400, new OpenAiError(message, "invalid_request_error", param, null), 0);
     }
 
-    private static ErrorReply invalidNumber(InputCoercionException coercion) {
-        String param = coercion.getProcessor() instanceof JsonParser parser ? pathOf(parser.getParsingContext()) : null;
-        return invalid(param, "Invalid value for '" + param + "': the number is out of range.");
-    }
-
     /** OpenAI names nested fields as {@code messages.[0].content}. */
     private static String paramOf(JsonMappingException e) {
         List<String> parts = new ArrayList<>();
@@ -80,14 +69,6 @@ public final class ErrorResponses {
             parts.add(reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]");
         }
         return String.join(".", parts);
-    }
-
-    private static String pathOf(JsonStreamContext context) {
-        List<String> parts = new ArrayList<>();
-        for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
-            parts.addFirst(at.inArray() ? "[" + at.getCurrentIndex() + "]" : at.getCurrentName());
-        }
-        return parts.isEmpty() ? null : String.join(".", parts);
     }
 
     private static String describe(Class<?> type) {
