@@ -13,7 +13,8 @@ import dev.ggufserve.sampling.Sampler;
 import dev.ggufserve.sampling.SamplingParams;
 import dev.ggufserve.tokenizer.Tokenizer;
 import dev.ggufserve.tokenizer.Tokenizers;
-import io.quarkus.runtime.PreventFurtherStepsException;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -65,13 +66,15 @@ public class ModelService {
     }
 
     void onStart(@Observes StartupEvent event) {
-        ServingSettings.validate(config);
         try {
+            ServingSettings.validate(config);
             load();
-        } catch (ModelFileException | EngineUnavailableException e) {
-            // The message names the file (or engine) and the problem; a stack trace would only bury it.
+        } catch (ConfigurationException | ModelFileException | EngineUnavailableException e) {
+            // The message names the setting, file or engine and the problem; a stack trace would bury it,
+            // so the application exits on its own instead of failing start-up with an exception.
             LOG.error(e.getMessage());
-            throw new PreventFurtherStepsException("gguf-serve stopped: the model could not be loaded", 1);
+            Quarkus.asyncExit(1);
+            return;
         }
         warmUp();
         ready = true;
