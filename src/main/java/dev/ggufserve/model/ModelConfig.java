@@ -68,12 +68,12 @@ public record ModelConfig(
                 headDimension,
                 positive(file, p + "feed_forward_length", metadata.requireLong(p + "feed_forward_length")),
                 positive(file, p + "context_length", metadata.requireLong(p + "context_length")),
-                (float) metadata.getDouble(p + "attention.layer_norm_rms_epsilon").orElse(1e-5),
+                metadata.getDouble(p + "attention.layer_norm_rms_epsilon").orElse(1e-5).floatValue(),
                 ropeDimension,
-                (float) metadata.getDouble(p + "rope.freq_base").orElse(10000.0),
+                metadata.getDouble(p + "rope.freq_base").orElse(10000.0).floatValue(),
                 (int) metadata.getLong(p + "attention.sliding_window").orElse(0),
                 (int) metadata.getLong(p + "rope.scaling.original_context_length").orElse(0),
-                (float) metadata.getDouble(p + "rope.scaling.attn_factor").orElse(1.0));
+                metadata.getDouble(p + "rope.scaling.attn_factor").orElse(1.0).floatValue());
     }
 
     private static int positive(GgufFile file, String key, long value) {

@@ -44,7 +44,8 @@ final class F16Matrix extends WeightMatrix {
             IntVector bits = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0); // sign-extends
             IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
             IntVector finite = magnitude.reinterpretAsFloats().mul(HALF_TO_FLOAT_EXPONENT_SCALE).reinterpretAsInts();
-            VectorMask<Integer> infinityOrNaN = bits.and(HALF_EXPONENT_BITS).compare(VectorOperators.EQ, HALF_EXPONENT_BITS);
+            VectorMask<Integer> infinityOrNaN =
+                    bits.and(HALF_EXPONENT_BITS).compare(VectorOperators.EQ, HALF_EXPONENT_BITS);
             FloatVector weights = finite.blend(magnitude.or(FLOAT_EXPONENT_BITS), infinityOrNaN)
                     .or(bits.and(0x8000_0000))
                     .reinterpretAsFloats();

@@ -49,17 +49,21 @@ final class Q4KMatrix extends WeightMatrix {
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                FloatVector lowScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock));
-                FloatVector lowMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock));
-                FloatVector highScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock));
-                FloatVector highMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock));
+                float lowScale = d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock);
+                float lowMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock);
+                float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
+                float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
                 int xLow = xBlock + lowSubBlock * SUB_BLOCK;
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    FloatVector low = ((FloatVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(lowScale, lowMin);
-                    FloatVector high = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(highScale, highMin);
+                    ByteVector lowQuants = packed.and((byte) 0x0F);
+                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4);
+                    FloatVector low = ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(lowScale, -lowMin);
+                    FloatVector high = ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(highScale, -highMin);
                     lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
                     highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
                 }

@@ -39,8 +39,10 @@ final class Q4_0Matrix extends WeightMatrix {
                 ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, blockOffset + QS + j, LE);
                 ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
                 ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-                blockSum = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(FloatVector.fromArray(FLOATS, x, xBlock + j), blockSum);
-                blockSum = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(FloatVector.fromArray(FLOATS, x, xBlock + HALF + j), blockSum);
+                FloatVector lowValues = (FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, 0);
+                FloatVector highValues = (FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, 0);
+                blockSum = lowValues.fma(FloatVector.fromArray(FLOATS, x, xBlock + j), blockSum);
+                blockSum = highValues.fma(FloatVector.fromArray(FLOATS, x, xBlock + HALF + j), blockSum);
             }
             float d = Bytes.float16(segment, blockOffset);
             sum = blockSum.fma(FloatVector.broadcast(FLOATS, d), sum);

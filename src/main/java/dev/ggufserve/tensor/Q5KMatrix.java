@@ -48,24 +48,29 @@ final class Q5KMatrix extends WeightMatrix {
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                FloatVector lowScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock));
-                FloatVector lowMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock));
-                FloatVector highScale = FloatVector.broadcast(FLOATS, d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock));
-                FloatVector highMin = FloatVector.broadcast(FLOATS, -dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock));
+                float lowScale = d * KQuantScales.scale(segment, blockOffset + SCALES, lowSubBlock);
+                float lowMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, lowSubBlock);
+                float highScale = d * KQuantScales.scale(segment, blockOffset + SCALES, highSubBlock);
+                float highMin = dmin * KQuantScales.min(segment, blockOffset + SCALES, highSubBlock);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
+                long qh = blockOffset + QH;
                 byte lowBit = (byte) (1 << lowSubBlock);
                 byte highBit = (byte) (1 << highSubBlock);
                 int xLow = xBlock + lowSubBlock * SUB_BLOCK;
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, blockOffset + QH + l, LE);
+                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
                     VectorMask<Byte> lowHasFifthBit = highBits.and(lowBit).compare(VectorOperators.NE, 0);
                     VectorMask<Byte> highHasFifthBit = highBits.and(highBit).compare(VectorOperators.NE, 0);
-                    ByteVector lowQuants = packed.and((byte) 0x0F).lanewise(VectorOperators.OR, FIFTH_BIT, lowHasFifthBit);
-                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.OR, FIFTH_BIT, highHasFifthBit);
-                    FloatVector low = ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(lowScale, lowMin);
-                    FloatVector high = ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(highScale, highMin);
+                    ByteVector lowQuants = packed.and((byte) 0x0F)
+                            .lanewise(VectorOperators.OR, FIFTH_BIT, lowHasFifthBit);
+                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4)
+                            .lanewise(VectorOperators.OR, FIFTH_BIT, highHasFifthBit);
+                    FloatVector low = ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(lowScale, -lowMin);
+                    FloatVector high = ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                            .fma(highScale, -highMin);
                     lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
                     highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
                 }

@@ -35,7 +35,8 @@ final class Q8_0Matrix extends WeightMatrix {
             FloatVector blockSum = FloatVector.zero(FLOATS);
             for (int j = 0; j < BLOCK_WEIGHTS; j += COUNT) {
                 ByteVector quants = ByteVector.fromMemorySegment(BYTES, segment, blockOffset + QS + j, LE);
-                blockSum = ((FloatVector) quants.convertShape(VectorOperators.B2F, FLOATS, 0)).fma(FloatVector.fromArray(FLOATS, x, xBlock + j), blockSum);
+                FloatVector values = (FloatVector) quants.convertShape(VectorOperators.B2F, FLOATS, 0);
+                blockSum = values.fma(FloatVector.fromArray(FLOATS, x, xBlock + j), blockSum);
             }
             float d = Bytes.float16(segment, blockOffset);
             sum = blockSum.fma(FloatVector.broadcast(FLOATS, d), sum);

@@ -41,6 +41,14 @@ record ReferenceScores(int[] tokens, double[] logProbabilities) {
         return new ReferenceScores(tokens, logProbabilities.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
+    /** The answer for the first {@code count} scored positions only. */
+    ReferenceScores firstPositions(int count) {
+        if (count >= logProbabilities.length) {
+            return this;
+        }
+        return new ReferenceScores(Arrays.copyOf(tokens, count + 1), Arrays.copyOf(logProbabilities, count));
+    }
+
     /** Mean |a - b| over the scored positions. */
     static double meanAbsoluteDifference(double[] a, double[] b) {
         if (a.length != b.length) {

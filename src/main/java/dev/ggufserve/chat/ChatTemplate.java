@@ -1,0 +1,102 @@
+package dev.ggufserve.chat;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.ggufserve.gguf.GgufMetadata;
+import dev.ggufserve.tokenizer.Tokenizer;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a conversation into the prompt text a model was trained on, by rendering the Jinja chat template
+ * stored in the model file ({@code tokenizer.chat_template}) with Jinjava.
+ *
+ * <p>The template sees {@code messages} (maps with {@code role} and {@code content}),
+ * {@code add_generation_prompt}, {@code bos_token}, {@code eos_token} and the function
+ * {@code raise_exception(message)}. Blocks are trimmed as Hugging Face renders templates
+ * ({@code trim_blocks} and {@code lstrip_blocks}), so tags on lines of their own leave no newlines behind.
+ */
+public final class ChatTemplate {
+
+    /** Phi-3's format, used when the model file has no template. */
+    static final String DEFAULT_TEMPLATE = """
+            {% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n' }}\
+            {% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}""";
+
+    /**
+     * Jinjava departs from Python's Jinja unless told otherwise; templates written for Hugging Face need
+     * {@code {{-}} / {@code -}}} whitespace control on expressions, Python's operator precedence, backslash
+     * escapes only inside string literals.
+     */
+    private static final LegacyOverrides PYTHON_JINJA_BEHAVIOUR = LegacyOverrides.newBuilder()
+            .withUseTrimmingForNotesAndExpressions(true)
+            .withParseWhitespaceControlStrictly(true)
+            .withUseNaturalOperatorPrecedence(true)
+            .withHandleBackslashInQuotesOnly(true)
+            .build();
+
+    private final String template;
+    private final String bosToken;
+    private final String eosToken;
+    private final Jinjava jinjava;
+
+    ChatTemplate(String template, String bosToken, String eosToken) {
+        // Python's Jinja drops one newline at the very end of a template (keep_trailing_newline=False).
+        this.template = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
+        this.bosToken = bosToken;
+        this.eosToken = eosToken;
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
+                .withTrimBlocks(true)
+                .withLstripBlocks(true)
+                .withLegacyOverrides(PYTHON_JINJA_BEHAVIOUR)
+                .build());
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
+                "", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
+    }
+
+    /** The model's template ({@code tokenizer.chat_template}), or Phi-3's format when it has none. */
+    public static ChatTemplate forModel(GgufMetadata metadata, Tokenizer tokenizer) {
+        String template = metadata.getString("tokenizer.chat_template").orElse(DEFAULT_TEMPLATE);
+        return new ChatTemplate(template, tokenizer.bosText(), tokenizer.eosText());
+    }
+
+    /**
+     * The prompt for {@code messages}; with {@code addGenerationPrompt} it ends where the assistant's reply
+     * begins.
+     *
+     * @throws ChatTemplateException when the template raises an error or cannot be rendered
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        Map<String, Object> variables = new HashMap<>();
+        variables.put("messages", messages.stream()
+                .map(message -> Map.of("role", message.role(), "content", message.content()))
+                .toList());
+        variables.put("add_generation_prompt", addGenerationPrompt);
+        variables.put("bos_token", bosToken);
+        variables.put("eos_token", eosToken);
+
+        RenderResult result = jinjava.renderForResult(template, variables);
+        for (TemplateError error : result.getErrors()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new ChatTemplateException(messageOf(error), error.getException());
+            }
+        }
+        return result.getOutput();
+    }
+
+    /** The message the template raised, else Jinjava's description of the error. */
+    private static String messageOf(TemplateError error) {
+        for (Throwable cause = error.getException(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof TemplateFunctions.RaisedByTemplate raised) {
+                return raised.getMessage();
+            }
+        }
+        return "chat template error: " + error.getMessage();
+    }
+}
