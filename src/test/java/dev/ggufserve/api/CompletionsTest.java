@@ -1,9 +1,12 @@
 package dev.ggufserve.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ggufserve.serving.ModelService;
+import dev.ggufserve.tokenizer.Tokenizer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,6 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 class CompletionsTest {
+
+    @Inject
+    ModelService modelService;
 
     static final String PROMPT = "Once upon a time, there was a little girl";
 
@@ -186,11 +192,11 @@ class CompletionsTest {
         assertEquals("stop", chunks.getLast().at("/choices/0/finish_reason").asText());
     }
 
-    /** The id of a token text through the API itself: a one-token prompt given as ids echoes its text. */
-    private static int tokenIdOf(String tokenText) {
-        for (int id = 3; id < 512; id++) {
-            JsonPath echo = complete(Map.of("model", "llama", "prompt", List.of(id), "max_tokens", 0, "echo", true));
-            if (echo.getString("choices[0].text").equals(tokenText)) {
+    /** The id whose token text is {@code tokenText}, from the served model's own tokenizer. */
+    private int tokenIdOf(String tokenText) {
+        Tokenizer tokenizer = modelService.model().tokenizer();
+        for (int id = 0; id < tokenizer.vocabularySize(); id++) {
+            if (tokenizer.tokenText(id).equals(tokenText)) {
                 return id;
             }
         }
