@@ -88,8 +88,8 @@ public class ChatCompletionsEndpoint {
         String rendered = served.chatTemplate().render(chat, true);
         Tokenizer tokenizer = served.tokenizer();
         // Many templates write the BOS text themselves; adding the BOS id as well would double it.
-        boolean addBos = tokenizer.addsBos() && !(tokenizer.bosText() != null && !tokenizer.bosText().isEmpty()
-                && rendered.startsWith(tokenizer.bosText()));
+        boolean addBos = tokenizer.addsBos()
+                && !(!tokenizer.bosText().isEmpty() && rendered.startsWith(tokenizer.bosText()));
         // Special tokens written by the template (<|user|>, ...) must become their ids.
         return tokenizer.encode(rendered, addBos, true);
     }
