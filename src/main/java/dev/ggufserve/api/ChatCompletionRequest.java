@@ -1,0 +1,51 @@
+package dev.ggufserve.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of POST /v1/chat/completions. Fields the server does not support (tools, response_format,
+ * user, ...) are ignored, as OpenAI SDKs send some of them by default.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ChatCompletionRequest(
+        String model,
+        List<Message> messages,
+        Integer maxTokens,
+        Integer maxCompletionTokens,
+        Double temperature,
+        Double topP,
+        Integer topK,
+        Double minP,
+        Double presencePenalty,
+        Double frequencyPenalty,
+        Map<String, Double> logitBias,
+        Long seed,
+        JsonNode stop,
+        Integer n,
+        Boolean stream,
+        StreamOptions streamOptions,
+        Boolean logprobs,
+        Integer topLogprobs) implements GenerationParameters {
+
+    /**
+     * One chat message.
+     *
+     * @param content a string, or an array of {@code {"type": "text", "text": ...}} parts
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Message(String role, JsonNode content) {
+    }
+
+    /** {@code max_completion_tokens} replaced {@code max_tokens} in OpenAI's API; either is accepted. */
+    @Override
+    public Integer maxTokens() {
+        return maxCompletionTokens != null ? maxCompletionTokens : maxTokens;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.ggufserve.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.util.Map;
+
+/** The body of POST /v1/completions (OpenAI's legacy text completions). Unknown fields are ignored. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record CompletionRequest(
+        String model,
+        JsonNode prompt,
+        Integer maxTokens,
+        Double temperature,
+        Double topP,
+        Integer topK,
+        Double minP,
+        Double presencePenalty,
+        Double frequencyPenalty,
+        Map<String, Double> logitBias,
+        Long seed,
+        JsonNode stop,
+        Integer n,
+        Boolean stream,
+        StreamOptions streamOptions,
+        Boolean echo,
+        Integer logprobs) implements GenerationParameters {
+}

@@ -1,0 +1,12 @@
+package dev.ggufserve.api;
+
+/** OpenAI's error body: {@code {"error": {"message", "type", "param", "code"}}}. */
+public record OpenAiError(Detail error) {
+
+    public record Detail(String message, String type, String param, String code) {
+    }
+
+    public OpenAiError(String message, String type, String param, String code) {
+        this(new Detail(message, type, param, code));
+    }
+}

@@ -1,0 +1,11 @@
+package dev.ggufserve.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/** {@code stream_options}: {@code include_usage} adds a final chunk with the token usage. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record StreamOptions(Boolean includeUsage) {
+}

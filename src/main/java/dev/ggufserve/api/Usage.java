@@ -1,0 +1,13 @@
+package dev.ggufserve.api;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/** Token counts of one request. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record Usage(int promptTokens, int completionTokens, int totalTokens) {
+
+    public Usage(int promptTokens, int completionTokens) {
+        this(promptTokens, completionTokens, promptTokens + completionTokens);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.ggufserve.config;
+
+import dev.ggufserve.engine.EngineKind;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Every serving knob, read from {@code llm.*} properties or their environment variables
+ * ({@code LLM_MODEL_PATH} is {@code llm.model-path}). Defaults that depend on the model (its id, its
+ * context length) are resolved at start-up by {@link ServingSettings}.
+ */
+@ConfigMapping(prefix = "llm")
+public interface LlmConfig {
+
+    /** The GGUF file to serve; absent serves the demo model bundled in the application. */
+    Optional<Path> modelPath();
+
+    /** The id clients send as {@code model}; absent uses the GGUF's {@code general.name}, else the file name. */
+    Optional<String> modelId();
+
+    /** A Hugging Face {@code tokenizer.json} to use instead of the tokenizer stored in the GGUF. */
+    Optional<Path> tokenizerPath();
+
+    /** cpu, cuda or auto (the best available). */
+    @WithDefault("auto")
+    EngineKind engine();
+
+    /** How many requests are generated at the same time, each on its own copy of the KV state. */
+    @WithDefault("1")
+    int replicas();
+
+    /** Threads the engine uses for one forward pass; absent uses every available processor. */
+    OptionalInt threads();
+
+    /** Tokens one request may hold (prompt plus completion); absent uses min(trained context, 4096). */
+    OptionalInt contextLength();
+
+    /** Requests that may wait for a free replica before new ones are turned away with 429. */
+    @WithDefault("64")
+    int maxQueue();
+
+    /** When set, every /v1 request must send {@code Authorization: Bearer <key>}. */
+    Optional<String> apiKey();
+}
