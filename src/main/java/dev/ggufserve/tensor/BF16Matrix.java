@@ -31,7 +31,7 @@ final class BF16Matrix extends WeightMatrix {
             FloatVector weights = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             sum = weights.fma(FloatVector.fromArray(FLOATS, x, xOffset + j), sum);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = Lanes.sum(sum);
         for (; j < cols(); j++) {
             total += Bytes.bfloat16(segment, rowOffset + (long) j * Short.BYTES) * x[xOffset + j];
         }

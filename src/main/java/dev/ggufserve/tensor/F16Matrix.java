@@ -51,7 +51,7 @@ final class F16Matrix extends WeightMatrix {
                     .reinterpretAsFloats();
             sum = weights.fma(FloatVector.fromArray(FLOATS, x, xOffset + j), sum);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = Lanes.sum(sum);
         for (; j < cols(); j++) {
             total += Bytes.float16(segment, rowOffset + (long) j * Short.BYTES) * x[xOffset + j];
         }

@@ -7,7 +7,6 @@ import static dev.ggufserve.tensor.Lanes.LE;
 import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** Plain little-endian 32-bit floats. */
 final class F32Matrix extends WeightMatrix {
@@ -25,7 +24,7 @@ final class F32Matrix extends WeightMatrix {
             FloatVector w = FloatVector.fromMemorySegment(FLOATS, segment, rowOffset + (long) j * Float.BYTES, LE);
             sum = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + j), sum);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = Lanes.sum(sum);
         for (; j < cols(); j++) {
             total += Bytes.float32(segment, rowOffset + (long) j * Float.BYTES) * x[xOffset + j];
         }

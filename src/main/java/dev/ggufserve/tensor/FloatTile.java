@@ -4,7 +4,6 @@ import static dev.ggufserve.tensor.Lanes.COUNT;
 import static dev.ggufserve.tensor.Lanes.FLOATS;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The float micro-kernel of {@link WeightMatrix#matMul}: dot products of {@link #ROWS} dequantized weight rows with
@@ -18,6 +17,8 @@ final class FloatTile {
 
     static final int ROWS = 4;
     static final int TOKENS = 4;
+    /** Scratch floats add4x4 needs to sum its accumulators' lanes. */
+    static final int LANES_SCRATCH = ROWS * TOKENS * COUNT;
 
     private FloatTile() {
     }
@@ -25,9 +26,10 @@ final class FloatTile {
     /**
      * For r, t in [0, 4): {@code out[outOffset + t * outStride + r] += sum_j w[wOffset + r * length + j] *
      * x[xOffset + t * xStride + j]}, for j in [0, length); length is a multiple of {@link Lanes#COUNT}.
+     * {@code lanes} from {@code lanesOffset} is scratch for {@link #LANES_SCRATCH} floats.
      */
     static void add4x4(float[] w, int wOffset, int length, float[] x, int xOffset, int xStride,
-            float[] out, int outOffset, int outStride) {
+            float[] out, int outOffset, int outStride, float[] lanes, int lanesOffset) {
         FloatVector a00 = FloatVector.zero(FLOATS);
         FloatVector a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -67,26 +69,34 @@ final class FloatTile {
             a32 = r.fma(t2, a32);
             a33 = r.fma(t3, a33);
         }
-        int o0 = outOffset;
-        int o1 = o0 + outStride;
-        int o2 = o1 + outStride;
-        int o3 = o2 + outStride;
-        out[o0] += a00.reduceLanes(VectorOperators.ADD);
-        out[o1] += a01.reduceLanes(VectorOperators.ADD);
-        out[o2] += a02.reduceLanes(VectorOperators.ADD);
-        out[o3] += a03.reduceLanes(VectorOperators.ADD);
-        out[o0 + 1] += a10.reduceLanes(VectorOperators.ADD);
-        out[o1 + 1] += a11.reduceLanes(VectorOperators.ADD);
-        out[o2 + 1] += a12.reduceLanes(VectorOperators.ADD);
-        out[o3 + 1] += a13.reduceLanes(VectorOperators.ADD);
-        out[o0 + 2] += a20.reduceLanes(VectorOperators.ADD);
-        out[o1 + 2] += a21.reduceLanes(VectorOperators.ADD);
-        out[o2 + 2] += a22.reduceLanes(VectorOperators.ADD);
-        out[o3 + 2] += a23.reduceLanes(VectorOperators.ADD);
-        out[o0 + 3] += a30.reduceLanes(VectorOperators.ADD);
-        out[o1 + 3] += a31.reduceLanes(VectorOperators.ADD);
-        out[o2 + 3] += a32.reduceLanes(VectorOperators.ADD);
-        out[o3 + 3] += a33.reduceLanes(VectorOperators.ADD);
+        // Lane sums in a fixed order (see Lanes#sum), scalar: 16 calls of a vector helper here would not all be
+        // inlined, and a vector passed to a call that is not inlined is boxed.
+        a00.intoArray(lanes, lanesOffset);
+        a01.intoArray(lanes, lanesOffset + COUNT);
+        a02.intoArray(lanes, lanesOffset + 2 * COUNT);
+        a03.intoArray(lanes, lanesOffset + 3 * COUNT);
+        a10.intoArray(lanes, lanesOffset + 4 * COUNT);
+        a11.intoArray(lanes, lanesOffset + 5 * COUNT);
+        a12.intoArray(lanes, lanesOffset + 6 * COUNT);
+        a13.intoArray(lanes, lanesOffset + 7 * COUNT);
+        a20.intoArray(lanes, lanesOffset + 8 * COUNT);
+        a21.intoArray(lanes, lanesOffset + 9 * COUNT);
+        a22.intoArray(lanes, lanesOffset + 10 * COUNT);
+        a23.intoArray(lanes, lanesOffset + 11 * COUNT);
+        a30.intoArray(lanes, lanesOffset + 12 * COUNT);
+        a31.intoArray(lanes, lanesOffset + 13 * COUNT);
+        a32.intoArray(lanes, lanesOffset + 14 * COUNT);
+        a33.intoArray(lanes, lanesOffset + 15 * COUNT);
+        for (int row = 0; row < ROWS; row++) {
+            for (int token = 0; token < TOKENS; token++) {
+                int first = lanesOffset + (row * TOKENS + token) * COUNT;
+                float sum = 0;
+                for (int lane = 0; lane < COUNT; lane++) {
+                    sum += lanes[first + lane];
+                }
+                out[outOffset + token * outStride + row] += sum;
+            }
+        }
     }
 
     /** One row with one token: {@code sum_j w[wOffset + j] * x[xOffset + j]} for j in [0, length). */
@@ -102,7 +112,7 @@ final class FloatTile {
         for (; j + COUNT <= length; j += COUNT) {
             first = FloatVector.fromArray(FLOATS, w, wOffset + j).fma(FloatVector.fromArray(FLOATS, x, xOffset + j), first);
         }
-        float sum = first.add(second).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(first.add(second));
         for (; j < length; j++) {
             sum += w[wOffset + j] * x[xOffset + j];
         }

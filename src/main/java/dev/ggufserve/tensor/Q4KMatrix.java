@@ -73,7 +73,7 @@ final class Q4KMatrix extends WeightMatrix {
                 }
             }
         }
-        return lowSum.add(highSum).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(lowSum.add(highSum));
     }
 
     @Override

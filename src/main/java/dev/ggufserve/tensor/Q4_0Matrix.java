@@ -47,7 +47,7 @@ final class Q4_0Matrix extends WeightMatrix {
             float d = Bytes.float16(segment, blockOffset);
             sum = blockSum.fma(FloatVector.broadcast(FLOATS, d), sum);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(sum);
     }
 
     @Override

@@ -78,7 +78,7 @@ final class Q5KMatrix extends WeightMatrix {
                 }
             }
         }
-        return lowSum.add(highSum).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(lowSum.add(highSum));
     }
 
     @Override

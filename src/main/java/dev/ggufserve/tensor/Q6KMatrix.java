@@ -88,7 +88,7 @@ final class Q6KMatrix extends WeightMatrix {
                 }
             }
         }
-        return firstSum.add(secondSum).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(firstSum.add(secondSum));
     }
 
     @Override

@@ -109,14 +109,15 @@ public abstract sealed class WeightMatrix
         }
     }
 
-    /** Columns per pass of {@link #matMul}: a multiple of every block size, and small enough that the tile's
-     * activations for one pass (64 tokens x 512 floats = 128 KB) stay in a Zen 4 core's 1 MB L2 while every row
-     * group of the slice is multiplied with them. */
-    static final int COLUMN_PASS = 512;
+    /** Columns per pass of {@link #matMul}: a multiple of every block size, small enough that the tile's
+     * activations for one pass (64 tokens x 1024 floats = 256 KB) stay in a Zen 4 core's 1 MB L2 while every row
+     * group of the slice is multiplied with them, and long enough that the 16 fixed-order lane sums ending each
+     * 4x4 kernel call ({@link Lanes#sum}) stay a small share of its work. */
+    static final int COLUMN_PASS = 1024;
 
     /** The float scratch one thread needs for {@link #matMul}. */
     public static int matMulScratchSize() {
-        return FloatTile.ROWS * COLUMN_PASS;
+        return FloatTile.ROWS * COLUMN_PASS + FloatTile.LANES_SCRATCH;
     }
 
     /**
@@ -142,6 +143,8 @@ public abstract sealed class WeightMatrix
         }
         int blockSize = type.blockSize();
         long blockBytes = type.bytesFor(blockSize);
+        // scratch holds the dequantized rows of a group, then the 4x4 kernel's lane sums
+        int lanesOffset = FloatTile.ROWS * COLUMN_PASS;
         for (int column = 0; column < cols; column += COLUMN_PASS) {
             int length = Math.min(COLUMN_PASS, cols - column);
             long passOffset = column / blockSize * blockBytes;
@@ -154,7 +157,7 @@ public abstract sealed class WeightMatrix
                 if (groupRows == FloatTile.ROWS && length % Lanes.COUNT == 0) {
                     for (; t + FloatTile.TOKENS <= tokens; t += FloatTile.TOKENS) {
                         FloatTile.add4x4(scratch, 0, length, x, t * xStride + column, xStride,
-                                out, outOffset + t * outStride + row, outStride);
+                                out, outOffset + t * outStride + row, outStride, scratch, lanesOffset);
                     }
                 }
                 for (; t < tokens; t++) {

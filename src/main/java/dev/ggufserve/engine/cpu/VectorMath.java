@@ -1,13 +1,13 @@
 package dev.ggufserve.engine.cpu;
 
+import dev.ggufserve.tensor.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API helpers for the float activations of the forward pass (attention, norms). */
 final class VectorMath {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> SPECIES = Lanes.FLOATS;
 
     private VectorMath() {
     }
@@ -21,7 +21,7 @@ final class VectorMath {
             sum = FloatVector.fromArray(SPECIES, a, aOffset + i)
                     .fma(FloatVector.fromArray(SPECIES, b, bOffset + i), sum);
         }
-        float result = sum.reduceLanes(VectorOperators.ADD);
+        float result = Lanes.sum(sum);
         for (; i < length; i++) {
             result += a[aOffset + i] * b[bOffset + i];
         }
