@@ -9,8 +9,6 @@ import dev.ggufserve.engine.Engines;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.gguf.ModelFileException;
 import dev.ggufserve.metrics.ServingMetrics;
-import dev.ggufserve.sampling.Sampler;
-import dev.ggufserve.sampling.SamplingParams;
 import dev.ggufserve.tokenizer.Tokenizer;
 import dev.ggufserve.tokenizer.Tokenizers;
 import io.quarkus.runtime.Quarkus;
@@ -27,7 +25,6 @@ import org.jboss.logging.Logger;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +47,6 @@ public class ModelService {
     private static final Logger LOG = Logger.getLogger(ModelService.class);
     /** Generations run for minutes on large models; Vert.x should not report them as blocked threads. */
     private static final long MAX_GENERATION_MINUTES = 60;
-    /** Prompt tokens the warm-up reads, so the multi-token prefill path is compiled before the first client. */
-    static final int WARM_UP_PROMPT_TOKENS = 8;
-    private static final String WARM_UP_TEXT = "Once upon a time, in a small town by the sea, there lived";
     /** After the grace period, how long replicas get to notice they were stopped (one token each). */
     private static final long STOP_WAIT_MILLIS = 5_000;
 
@@ -92,7 +86,7 @@ public class ModelService {
             Quarkus.asyncExit(1);
             return;
         }
-        warmUp();
+        WarmUp.run(replicas.getFirst(), servedModel.tokenizer());
         ready = true;
         LOG.infof("Serving model '%s' (%d-token context, %d replica(s), %s engine)", servedModel.id(),
                 servedModel.contextLength(), replicas.size(), engine.kind());
@@ -131,22 +125,6 @@ public class ModelService {
         metrics.modelLoaded(loadSeconds);
         metrics.watchScheduler(scheduler::queueDepth, scheduler::busyReplicas);
         LOG.infof("Loaded %s in %.2f s", file, loadSeconds);
-    }
-
-    /**
-     * Reads a prompt of a few tokens and generates one token, so that the first client does not pay for
-     * class loading and JIT-compiling the prefill and decode paths.
-     */
-    private void warmUp() {
-        Tokenizer tokenizer = servedModel.tokenizer();
-        int[] text = tokenizer.encode(WARM_UP_TEXT, tokenizer.addsBos(), false);
-        // The generated token needs a place in the context too.
-        int promptLength = Math.min(Math.min(WARM_UP_PROMPT_TOKENS, text.length), servedModel.contextLength() - 1);
-        Replica replica = replicas.getFirst();
-        float[] logits = replica.loadPrompt(Arrays.copyOf(text, promptLength), null);
-        int token = new Sampler(SamplingParams.greedy()).sample(logits, new int[1], 0);
-        replica.appendToken(token);
-        replica.reset();
     }
 
     /** The served model; only valid once start-up has finished. */
