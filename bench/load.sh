@@ -4,7 +4,7 @@
 #   bench/load.sh [--clients N] [--seconds T] [--model-path FILE --model-id ID]
 #
 # 1. Packages the application and starts it (the bundled stories260K unless --model-path) with 2 replicas,
-#    a queue of 8 and a fixed heap, so that resident memory can only grow if something leaks off-heap.
+#    a queue of 8 and a fixed, pre-touched heap, so that resident memory grows only if something off-heap does.
 # 2. Warms it up for 10 s, then runs N clients (default 16) for T seconds (default 60) with
 #    src/test/java/dev/ggufserve/load/LoadGenerator.java: chat and completions, streaming and not, stop
 #    strings, clients that disconnect mid-stream, prompts too long for the context. It prints the report
@@ -48,7 +48,7 @@ URL="http://127.0.0.1:$PORT"
 echo "== starting the server on $URL"
 env QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$PORT" LLM_REPLICAS=2 LLM_MAX_QUEUE=8 \
     LLM_SHUTDOWN_GRACE_PERIOD=30s ${MODEL_PATH:+LLM_MODEL_PATH=$MODEL_PATH} ${MODEL_PATH:+LLM_MODEL_ID=$MODEL_ID} \
-    "$JAVA" -Xms512m -Xmx512m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    "$JAVA" -Xms512m -Xmx512m -XX:+AlwaysPreTouch --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -jar target/quarkus-app/quarkus-run.jar >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT

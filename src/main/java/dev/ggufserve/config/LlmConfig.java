@@ -51,20 +51,20 @@ public interface LlmConfig {
      * The longest a request may take from being accepted (queue wait included) to its last token; past it
      * the request ends with an error and its replica moves on.
      */
-    @WithDefault("10m")
+    @WithDefault("PT10M")
     Duration requestTimeout();
 
     /**
      * A stream that has written nothing for this long gets an SSE comment ({@code : keep-alive}), so proxies
      * and clients do not drop it while it waits in the queue or the prompt is being read.
      */
-    @WithDefault("10s")
+    @WithDefault("PT10S")
     Duration sseKeepAlive();
 
     /**
      * On SIGTERM, how long requests already accepted may take to finish before they are cut off. It is
      * Quarkus's {@code quarkus.shutdown.timeout} (set from this in application.properties).
      */
-    @WithDefault("30s")
+    @WithDefault("PT30S")
     Duration shutdownGracePeriod();
 }
