@@ -5,7 +5,7 @@ package dev.ggufserve.api;
  * it, and every other failure, into that JSON.
  */
 public abstract sealed class ApiException extends RuntimeException
-        permits InvalidRequestException, NotFoundException, AuthenticationException {
+        permits InvalidRequestException, NotFoundException, AuthenticationException, RequestTooLargeException {
 
     private final int status;
     private final String param;

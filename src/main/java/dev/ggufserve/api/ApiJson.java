@@ -17,6 +17,9 @@ import java.io.UncheckedIOException;
 /**
  * Reads request bodies as strictly as OpenAI does ({@code "max_tokens": "12"} or {@code 1.5} is a type
  * error, not a silent conversion) and writes JSON replies, errors included.
+ *
+ * <p>Every record this mapper reads or writes carries {@code @RegisterForReflection} (nested records
+ * included), which a native image needs for a mapper Quarkus does not know about.
  */
 @ApplicationScoped
 public class ApiJson {

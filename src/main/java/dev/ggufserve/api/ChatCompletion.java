@@ -2,10 +2,12 @@ package dev.ggufserve.api;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.List;
 
 /** The reply of a non-streaming chat completion ({@code "object": "chat.completion"}). */
+@RegisterForReflection
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ChatCompletion(String id, String object, long created, String model, List<Choice> choices,
                              Usage usage) {

@@ -2,6 +2,7 @@ package dev.ggufserve.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ggufserve.chat.ChatMessage;
+import dev.ggufserve.config.LlmConfig;
 import dev.ggufserve.serving.GenerationRequest;
 import dev.ggufserve.serving.ModelService;
 import dev.ggufserve.serving.ServedModel;
@@ -10,6 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +30,12 @@ public class ChatCompletionsEndpoint {
 
     private final ModelService modelService;
     private final ApiJson json;
+    private final Duration sseKeepAlive;
 
-    public ChatCompletionsEndpoint(ModelService modelService, ApiJson json) {
+    public ChatCompletionsEndpoint(ModelService modelService, ApiJson json, LlmConfig config) {
         this.modelService = modelService;
         this.json = json;
+        this.sseKeepAlive = config.sseKeepAlive();
     }
 
     /** Runs on a worker thread: parsing, template rendering and tokenization may take milliseconds. */
@@ -55,10 +59,16 @@ public class ChatCompletionsEndpoint {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         TokenLogprobsFormat logprobsFormat = logprobs ? new TokenLogprobsFormat(served.tokenizer()) : null;
-        var sink = stream
-                ? new ChatStreamSink(new SseStream(context, json), id, created, served.id(), includeUsage, logprobsFormat)
-                : new ChatReplySink(context, json, id, created, served.id(), logprobsFormat);
+        if (!stream) {
+            var sink = new ChatReplySink(context, json, id, created, served.id(), logprobsFormat);
+            RequestLifecycle.of(context).cancelWhenClientLeaves(modelService.submit(generation, sink));
+            return;
+        }
+        var events = new SseStream(context, json);
+        var sink = new ChatStreamSink(events, id, created, served.id(), includeUsage, logprobsFormat);
         RequestLifecycle.of(context).cancelWhenClientLeaves(modelService.submit(generation, sink));
+        // Only once the request is queued: a refusal (429, 503) must still be a plain JSON error.
+        events.open(sseKeepAlive);
     }
 
     private static int topLogprobs(ChatCompletionRequest request) {

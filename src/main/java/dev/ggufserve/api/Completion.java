@@ -3,6 +3,7 @@ package dev.ggufserve.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param usage null leaves the field out (stream chunks without include_usage); {@code Optional.empty()}
  *              writes {@code "usage": null}
  */
+@RegisterForReflection
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Completion(String id, String object, long created, String model, List<Choice> choices,
                          @JsonInclude(JsonInclude.Include.NON_NULL) Optional<Usage> usage) {

@@ -2,6 +2,7 @@ package dev.ggufserve.api;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.Map;
  *
  * @param textOffset where each token starts in the choice's text, in UTF-16 chars
  */
+@RegisterForReflection
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CompletionLogprobs(List<String> tokens, List<Float> tokenLogprobs,
                                  List<Map<String, Float>> topLogprobs, List<Integer> textOffset) {

@@ -1,6 +1,7 @@
 package dev.ggufserve.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ggufserve.config.LlmConfig;
 import dev.ggufserve.serving.GenerationRequest;
 import dev.ggufserve.serving.ModelService;
 import dev.ggufserve.serving.ServedModel;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -25,10 +27,12 @@ public class CompletionsEndpoint {
 
     private final ModelService modelService;
     private final ApiJson json;
+    private final Duration sseKeepAlive;
 
-    public CompletionsEndpoint(ModelService modelService, ApiJson json) {
+    public CompletionsEndpoint(ModelService modelService, ApiJson json, LlmConfig config) {
         this.modelService = modelService;
         this.json = json;
+        this.sseKeepAlive = config.sseKeepAlive();
     }
 
     /** A prompt as token ids, and as the text echoed back to the client. */
@@ -61,11 +65,17 @@ public class CompletionsEndpoint {
         CompletionLogprobsBuilder logprobsBuilder = logprobs == null ? null
                 : new CompletionLogprobsBuilder(new TokenLogprobsFormat(served.tokenizer()),
                         echo ? 0 : prompt.text().length());
-        var sink = stream
-                ? new CompletionStreamSink(new SseStream(context, json), id, created, served.id(), includeUsage,
-                        promptEcho, logprobsBuilder)
-                : new CompletionReplySink(context, json, id, created, served.id(), promptEcho, logprobsBuilder);
+        if (!stream) {
+            var sink = new CompletionReplySink(context, json, id, created, served.id(), promptEcho, logprobsBuilder);
+            RequestLifecycle.of(context).cancelWhenClientLeaves(modelService.submit(generation, sink));
+            return;
+        }
+        var events = new SseStream(context, json);
+        var sink = new CompletionStreamSink(events, id, created, served.id(), includeUsage, promptEcho,
+                logprobsBuilder);
         RequestLifecycle.of(context).cancelWhenClientLeaves(modelService.submit(generation, sink));
+        // Only once the request is queued: a refusal (429, 503) must still be a plain JSON error.
+        events.open(sseKeepAlive);
     }
 
     private static Integer logprobs(CompletionRequest request) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.ggufserve.chat.ChatTemplateException;
+import dev.ggufserve.serving.GenerationTimeoutException;
 import dev.ggufserve.serving.QueueFullException;
+import dev.ggufserve.serving.ServerShuttingDownException;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -39,6 +41,10 @@ public final class ErrorResponses {
                     new OpenAiError(api.getMessage(), api.type(), api.param(), api.code()), 0);
             case QueueFullException full -> new ErrorReply(429,
                     new OpenAiError(full.getMessage(), "requests", null, "rate_limit_exceeded"), RETRY_AFTER_SECONDS);
+            case ServerShuttingDownException stopping -> new ErrorReply(503,
+                    new OpenAiError(stopping.getMessage(), "server_error", null, "server_shutting_down"), 0);
+            case GenerationTimeoutException timeout -> new ErrorReply(500,
+                    new OpenAiError(timeout.getMessage(), "server_error", null, "timeout"), 0);
             case ChatTemplateException template -> invalid("messages",
                     "The chat template could not render these messages: " + template.getMessage());
             case MismatchedInputException mismatch when !mismatch.getPath().isEmpty() ->

@@ -1,6 +1,9 @@
 package dev.ggufserve.api;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /** OpenAI's error body: {@code {"error": {"message", "type", "param", "code"}}}. */
+@RegisterForReflection
 public record OpenAiError(Detail error) {
 
     public record Detail(String message, String type, String param, String code) {

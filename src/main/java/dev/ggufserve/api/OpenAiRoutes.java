@@ -105,7 +105,7 @@ public class OpenAiRoutes {
         if (failure == null) {
             // Vert.x failed the request with a bare status, e.g. 413 from the body reader.
             failure = context.statusCode() == 413
-                    ? new InvalidRequestException(null, "The request body is larger than " + MAX_BODY_BYTES + " bytes.")
+                    ? new RequestTooLargeException(MAX_BODY_BYTES)
                     : new IllegalStateException("The request failed with HTTP status " + context.statusCode());
         }
         json.sendError(context.response(), failure);

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -45,4 +46,25 @@ public interface LlmConfig {
 
     /** When set, every /v1 request must send {@code Authorization: Bearer <key>}. */
     Optional<String> apiKey();
+
+    /**
+     * The longest a request may take from being accepted (queue wait included) to its last token; past it
+     * the request ends with an error and its replica moves on.
+     */
+    @WithDefault("PT10M")
+    Duration requestTimeout();
+
+    /**
+     * A stream that has written nothing for this long gets an SSE comment ({@code : keep-alive}), so proxies
+     * and clients do not drop it while it waits in the queue or the prompt is being read.
+     */
+    @WithDefault("PT10S")
+    Duration sseKeepAlive();
+
+    /**
+     * On SIGTERM, how long requests already accepted may take to finish before they are cut off. It is
+     * Quarkus's {@code quarkus.shutdown.timeout} (set from this in application.properties).
+     */
+    @WithDefault("PT30S")
+    Duration shutdownGracePeriod();
 }

@@ -54,6 +54,15 @@ public record ServingSettings(String modelId, int contextLength, int replicas, i
                 problems.add("LLM_API_KEY must not be blank when set");
             }
         });
+        if (!config.requestTimeout().isPositive()) {
+            problems.add("LLM_REQUEST_TIMEOUT must be positive but is " + config.requestTimeout());
+        }
+        if (!config.sseKeepAlive().isPositive()) {
+            problems.add("LLM_SSE_KEEP_ALIVE must be positive but is " + config.sseKeepAlive());
+        }
+        if (config.shutdownGracePeriod().isNegative()) {
+            problems.add("LLM_SHUTDOWN_GRACE_PERIOD must not be negative but is " + config.shutdownGracePeriod());
+        }
         if (!problems.isEmpty()) {
             throw new ConfigurationException("Invalid configuration: " + String.join("; ", problems));
         }

@@ -57,7 +57,7 @@ public record ModelConfig(
                     + " must be even and at most the head dimension " + headDimension);
         }
         int vocabulary = metadata.getStringArray("tokenizer.ggml.tokens").map(t -> t.size())
-                .orElseGet(() -> (int) file.requireTensor("token_embd.weight").dims()[1]);
+                .orElseGet(() -> vocabularyOfEmbedding(file));
         return new ModelConfig(
                 architecture,
                 vocabulary,
@@ -74,6 +74,16 @@ public record ModelConfig(
                 (int) metadata.getLong(p + "attention.sliding_window").orElse(0),
                 (int) metadata.getLong(p + "rope.scaling.original_context_length").orElse(0),
                 metadata.getDouble(p + "rope.scaling.attn_factor").orElse(1.0).floatValue());
+    }
+
+    /** Without a vocabulary in the metadata, the rows of the token embedding ([embedding, vocabulary]). */
+    private static int vocabularyOfEmbedding(GgufFile file) {
+        long[] dims = file.requireTensor("token_embd.weight").dims();
+        if (dims.length != 2) {
+            throw new ModelFileException(file.path(), "tensor 'token_embd.weight' has " + dims.length
+                    + " dimensions but must have 2 (embedding, vocabulary)");
+        }
+        return Math.toIntExact(dims[1]);
     }
 
     private static int positive(GgufFile file, String key, long value) {

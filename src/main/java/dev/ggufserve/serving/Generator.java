@@ -21,19 +21,27 @@ public final class Generator {
 
     private final Tokenizer tokenizer;
     private final ServingMetrics metrics;
+    private final Duration requestTimeout;
 
-    public Generator(Tokenizer tokenizer, ServingMetrics metrics) {
+    /** @param requestTimeout the longest a request may take from being accepted to its last token */
+    public Generator(Tokenizer tokenizer, ServingMetrics metrics, Duration requestTimeout) {
         this.tokenizer = tokenizer;
         this.metrics = metrics;
+        this.requestTimeout = requestTimeout;
     }
 
     /**
      * @param acceptedNanos {@link System#nanoTime()} when the request was accepted, for time to first token
+     *                      and the request's time limit
      * @param cancelled     checked before every token, so a client that left stops its generation
      *                      within one token
+     * @throws GenerationTimeoutException when the time limit passes; checked before the prompt and
+     *                                    before every token (a prompt being read is not interrupted)
      */
     public void generate(Replica replica, GenerationRequest request, GenerationSink sink,
                          BooleanSupplier cancelled, long acceptedNanos) {
+        long deadlineNanos = acceptedNanos + requestTimeout.toNanos();
+        checkTimeLimit(deadlineNanos);
         float[] logits = loadPrompt(replica, request, sink);
         metrics.promptProcessed(request.promptTokens().length);
 
@@ -49,6 +57,7 @@ public final class Generator {
                 sink.cancelled();
                 return;
             }
+            checkTimeLimit(deadlineNanos);
             int token = sampler.sample(logits, generated, count);
             TokenLogprobs logprobs = request.tokenLogprobs()
                     ? TokenLogprobs.of(logits, token, request.topLogprobs())
@@ -82,6 +91,12 @@ public final class Generator {
             }
         }
         sink.finished(reason, request.promptTokens().length, count);
+    }
+
+    private void checkTimeLimit(long deadlineNanos) {
+        if (System.nanoTime() - deadlineNanos > 0) {
+            throw new GenerationTimeoutException(requestTimeout);
+        }
     }
 
     private static float[] loadPrompt(Replica replica, GenerationRequest request, GenerationSink sink) {

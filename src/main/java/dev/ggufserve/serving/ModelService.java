@@ -9,12 +9,11 @@ import dev.ggufserve.engine.Engines;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.gguf.ModelFileException;
 import dev.ggufserve.metrics.ServingMetrics;
-import dev.ggufserve.sampling.Sampler;
-import dev.ggufserve.sampling.SamplingParams;
 import dev.ggufserve.tokenizer.Tokenizer;
 import dev.ggufserve.tokenizer.Tokenizers;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -36,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Each replica owns one KV sequence and runs one request at a time on a dedicated Vert.x worker
  * pool with one thread per replica, so HTTP event-loop threads never wait for the engine. Requests
  * beyond the replicas wait in the {@link ReplicaScheduler}'s bounded queue.
+ *
+ * <p>Shutdown (SIGTERM) runs in Quarkus's order: first {@link ShutdownDelayInitiatedEvent}, where
+ * readiness goes DOWN and new requests are refused with 503; then Quarkus waits up to
+ * LLM_SHUTDOWN_GRACE_PERIOD ({@code quarkus.shutdown.timeout}) for the HTTP requests in flight, streams
+ * included; then {@link ShutdownEvent}, where whatever still runs is stopped and the model is closed.
  */
 @ApplicationScoped
 public class ModelService {
@@ -43,6 +47,8 @@ public class ModelService {
     private static final Logger LOG = Logger.getLogger(ModelService.class);
     /** Generations run for minutes on large models; Vert.x should not report them as blocked threads. */
     private static final long MAX_GENERATION_MINUTES = 60;
+    /** After the grace period, how long replicas get to notice they were stopped (one token each). */
+    private static final long STOP_WAIT_MILLIS = 5_000;
 
     private final LlmConfig config;
     private final ServingMetrics metrics;
@@ -51,6 +57,10 @@ public class ModelService {
     // Set once during start-up, read by request threads afterwards.
     private volatile ServedModel servedModel;
     private volatile boolean ready;
+    /** SIGTERM received: new requests are refused while accepted ones finish. */
+    private volatile boolean draining;
+    /** The grace period is over: every generation stops before its next token. */
+    private volatile boolean closing;
     private Path extractedModelFile;
     private GgufFile modelFile;
     private Engine engine;
@@ -76,7 +86,7 @@ public class ModelService {
             Quarkus.asyncExit(1);
             return;
         }
-        warmUp();
+        WarmUp.run(replicas.getFirst(), servedModel.tokenizer());
         ready = true;
         LOG.infof("Serving model '%s' (%d-token context, %d replica(s), %s engine)", servedModel.id(),
                 servedModel.contextLength(), replicas.size(), engine.kind());
@@ -107,7 +117,7 @@ public class ModelService {
                     command.run();
                     return null;
                 }, false));
-        generator = new Generator(tokenizer, metrics);
+        generator = new Generator(tokenizer, metrics, config.requestTimeout());
         servedModel = new ServedModel(settings.modelId(), Instant.now().getEpochSecond(), tokenizer, chatTemplate,
                 settings.contextLength());
 
@@ -117,24 +127,14 @@ public class ModelService {
         LOG.infof("Loaded %s in %.2f s", file, loadSeconds);
     }
 
-    /** Generates one token so that the first client does not pay for class loading and JIT warm-up. */
-    private void warmUp() {
-        Tokenizer tokenizer = servedModel.tokenizer();
-        int[] prompt = tokenizer.encode("Hello", tokenizer.addsBos(), false);
-        Replica replica = replicas.getFirst();
-        float[] logits = replica.loadPrompt(prompt, null);
-        new Sampler(SamplingParams.greedy()).sample(logits, new int[1], 0);
-        replica.reset();
-    }
-
     /** The served model; only valid once start-up has finished. */
     public ServedModel model() {
         return servedModel;
     }
 
-    /** True once the model is loaded and has generated its warm-up token. */
+    /** True once the model is loaded and has generated its warm-up token, until shutdown begins. */
     public boolean isReady() {
-        return ready;
+        return ready && !draining;
     }
 
     /** True once the model file, tokenizer and engine are open (the warm-up may still be running). */
@@ -145,20 +145,59 @@ public class ModelService {
     /**
      * Queues a generation; {@code sink} hears about it on a replica worker thread.
      *
-     * @throws QueueFullException when every replica is busy and the queue is full
+     * @throws QueueFullException          when every replica is busy and the queue is full
+     * @throws ServerShuttingDownException once shutdown has begun
      */
     public GenerationHandle submit(GenerationRequest request, GenerationSink sink) {
-        var task = new GenerationTask(request, sink, generator);
+        if (draining) {
+            throw new ServerShuttingDownException();
+        }
+        var task = new GenerationTask(request, sink, generator, () -> closing);
         scheduler.submit(task);
         return task;
     }
 
+    /** The first step of shutdown: readiness goes DOWN and new requests are refused; accepted ones go on. */
+    void onShutdownStarted(@Observes ShutdownDelayInitiatedEvent event) {
+        draining = true;
+        LOG.info("Shutting down: readiness is DOWN and new requests are refused; accepted requests may finish");
+    }
+
     void onStop(@Observes ShutdownEvent event) {
+        draining = true;
         ready = false;
+        stopGenerations();
         Optional.ofNullable(replicaWorkers).ifPresent(WorkerExecutor::close);
         Optional.ofNullable(replicas).ifPresent(all -> all.forEach(Replica::close));
         Optional.ofNullable(engine).ifPresent(Engine::close);
         Optional.ofNullable(modelFile).ifPresent(GgufFile::close);
         Optional.ofNullable(extractedModelFile).ifPresent(BundledModel::delete);
+    }
+
+    /**
+     * Stops what is still generating after the grace period and waits (briefly) until every replica is
+     * idle, so no replica reads the model file after it is unmapped.
+     */
+    private void stopGenerations() {
+        if (scheduler == null) {
+            return;
+        }
+        int running = scheduler.busyReplicas();
+        int waiting = scheduler.queueDepth();
+        if (running + waiting == 0) {
+            return;
+        }
+        LOG.warnf("The shutdown grace period of %d s is over: stopping %d running and %d waiting request(s)",
+                config.shutdownGracePeriod().toSeconds(), running, waiting);
+        closing = true;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
+        while (scheduler.busyReplicas() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

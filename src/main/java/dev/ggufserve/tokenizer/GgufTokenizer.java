@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -35,6 +36,9 @@ public final class GgufTokenizer implements Tokenizer {
     private static final Set<String> END_OF_GENERATION_TEXTS = Set.of(
             "<|end|>", "<|endoftext|>", "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<end_of_turn>",
             "<|end_of_text|>", "<EOT>", "</s>");
+
+    /** The text of a byte-fallback token: its byte in hex. */
+    private static final Pattern BYTE_TOKEN_TEXT = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
     private final String[] tokenTexts;
     private final TokenType[] tokenTypes;
@@ -91,6 +95,10 @@ public final class GgufTokenizer implements Tokenizer {
 
         this.tokenPieces = new byte[vocabularySize][];
         for (int id = 0; id < vocabularySize; id++) {
+            if (tokenTypes[id] == TokenType.BYTE && !BYTE_TOKEN_TEXT.matcher(tokenTexts[id]).matches()) {
+                throw new ModelFileException(metadata.file(), "token " + id + " has the byte type but its text '"
+                        + tokenTexts[id] + "' is not of the form <0xXX>");
+            }
             tokenPieces[id] = piece(tokenTexts[id], tokenTypes[id]);
         }
         this.splitter = new SpecialTokenSplitter(specialTokens(metadata));

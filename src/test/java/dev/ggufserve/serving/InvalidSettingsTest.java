@@ -19,7 +19,7 @@ class InvalidSettingsTest {
     public static class ZeroReplicas implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("llm.replicas", "0", "llm.max-queue", "-1");
+            return Map.of("llm.replicas", "0", "llm.max-queue", "-1", "llm.request-timeout", "0s");
         }
     }
 
@@ -29,6 +29,7 @@ class InvalidSettingsTest {
         String output = result.getOutput() + result.getErrorOutput();
         assertTrue(output.lines().anyMatch(line -> line.contains("ERROR")
                 && line.contains("LLM_REPLICAS must be at least 1 but is 0")
-                && line.contains("LLM_MAX_QUEUE must be 0 or more but is -1")), output);
+                && line.contains("LLM_MAX_QUEUE must be 0 or more but is -1")
+                && line.contains("LLM_REQUEST_TIMEOUT must be positive but is PT0S")), output);
     }
 }
