@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jcuda.CudaException;
@@ -73,8 +74,10 @@ final class CudaDevice implements AutoCloseable {
      *                                    there is no device, or the driver refuses the kernels
      */
     static CudaDevice open() {
+        Driver.LOAD_FAILURE.ifPresent(failure -> {
+            throw new EngineUnavailableException(failure);
+        });
         try {
-            JCudaDriver.setExceptionsEnabled(true);
             cuInit(0);
             int[] count = new int[1];
             cuDeviceGetCount(count);
@@ -100,10 +103,6 @@ final class CudaDevice implements AutoCloseable {
                         + e.getMessage() + "); it needs CUDA 13.0 or later (driver 580+) for their PTX 9.0");
             }
             return new CudaDevice(device, context, Map.copyOf(modules), describe(device));
-        } catch (LinkageError e) {
-            // JCuda's native library links libcuda.so.1; without an NVIDIA driver it fails to load.
-            throw new EngineUnavailableException("CUDA not available: JCuda's driver library could not be loaded ("
-                    + linkFailure(e) + ")");
         } catch (CudaException e) {
             throw new EngineUnavailableException("CUDA not available: " + e.getMessage());
         }
@@ -161,18 +160,33 @@ final class CudaDevice implements AutoCloseable {
     }
 
     /**
-     * The line that says which shared library was missing, e.g. "libcuda.so.1: cannot open shared object file:
-     * No such file or directory", out of JCuda's many-line report (which a second attempt wraps in a
-     * NoClassDefFoundError); else the error's first line.
+     * Loads JCuda's driver library once per JVM (a class initializer cannot be retried: a second attempt only
+     * says "Could not initialize class"), keeping why it failed.
      */
-    private static String linkFailure(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            Matcher missing = MISSING_LIBRARY.matcher(String.valueOf(t.getMessage()));
-            if (missing.find()) {
-                return missing.group();
+    private static final class Driver {
+
+        /** "CUDA not available: ..." when the library did not load, else empty. */
+        static final Optional<String> LOAD_FAILURE = load();
+
+        private static Optional<String> load() {
+            try {
+                JCudaDriver.setExceptionsEnabled(true);
+                return Optional.empty();
+            } catch (LinkageError e) {
+                // JCuda's native library links libcuda.so.1; without an NVIDIA driver it fails to load.
+                return Optional.of("CUDA not available: JCuda's driver library could not be loaded ("
+                        + missingLibrary(e) + ")");
             }
         }
-        return error.toString().lines().findFirst().orElse("");
+
+        /**
+         * The line of JCuda's many-line report that names the missing library, e.g. "libcuda.so.1: cannot open
+         * shared object file: No such file or directory"; else the error's first line.
+         */
+        private static String missingLibrary(LinkageError error) {
+            Matcher missing = MISSING_LIBRARY.matcher(String.valueOf(error.getMessage()));
+            return missing.find() ? missing.group() : error.toString().lines().findFirst().orElse("");
+        }
     }
 
     private static String describe(CUdevice device) {
