@@ -1,6 +1,7 @@
 package dev.ggufserve.engine;
 
 import dev.ggufserve.engine.cpu.CpuEngine;
+import dev.ggufserve.engine.cuda.CudaEngine;
 import dev.ggufserve.gguf.GgufFile;
 import org.jboss.logging.Logger;
 
@@ -9,24 +10,32 @@ public final class Engines {
 
     private static final Logger LOG = Logger.getLogger(Engines.class);
 
-    /** Why the CUDA engine cannot be used in this build; the CUDA engine has an issue of its own. */
-    private static final String CUDA_MISSING = "CUDA not available: this build of gguf-serve has no CUDA engine yet";
-
     private Engines() {
     }
 
     /**
      * @param threads CPU threads for the CPU engine's kernels
-     * @throws EngineUnavailableException when {@code kind} is CUDA and no CUDA engine can run
+     * @throws EngineUnavailableException when {@code kind} is CUDA and no CUDA engine can run ("CUDA not
+     *                                    available: ..." when there is no usable GPU)
      */
     public static Engine open(GgufFile model, EngineKind kind, int threads) {
         return switch (kind) {
             case CPU -> CpuEngine.load(model, threads);
-            case CUDA -> throw new EngineUnavailableException(CUDA_MISSING);
+            case CUDA -> openCuda(model);
             case AUTO -> {
-                LOG.infof("%s; using the CPU engine with %d threads", CUDA_MISSING, threads);
-                yield CpuEngine.load(model, threads);
+                try {
+                    yield openCuda(model);
+                } catch (EngineUnavailableException e) {
+                    LOG.infof("%s; using the CPU engine with %d threads", e.getMessage(), threads);
+                    yield CpuEngine.load(model, threads);
+                }
             }
         };
+    }
+
+    private static Engine openCuda(GgufFile model) {
+        CudaEngine engine = CudaEngine.load(model);
+        LOG.infof("CUDA engine on %s", engine.deviceDescription());
+        return engine;
     }
 }

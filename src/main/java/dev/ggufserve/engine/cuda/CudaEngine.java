@@ -1,0 +1,89 @@
+package dev.ggufserve.engine.cuda;
+
+import dev.ggufserve.engine.Engine;
+import dev.ggufserve.engine.EngineUnavailableException;
+import dev.ggufserve.engine.Sequence;
+import dev.ggufserve.gguf.GgufFile;
+import dev.ggufserve.model.ModelConfig;
+
+/**
+ * The CUDA engine: the whole forward pass on the first NVIDIA GPU, with the weights uploaded once in their
+ * GGUF encoding and each sequence's KV cache and activations in device memory. Every sequence has its own
+ * CUDA stream, so replicas run side by side on the card; the serving layer still drives each sequence from
+ * one worker thread at a time.
+ */
+public final class CudaEngine implements Engine {
+
+    private final CudaDevice device;
+    private final Kernels kernels;
+    private final ModelConfig config;
+    private final DeviceWeights weights;
+
+    private CudaEngine(CudaDevice device, Kernels kernels, ModelConfig config, DeviceWeights weights) {
+        this.device = device;
+        this.kernels = kernels;
+        this.config = config;
+        this.weights = weights;
+    }
+
+    /**
+     * Opens the GPU and uploads the model's weights.
+     *
+     * @throws EngineUnavailableException "CUDA not available: ..." when no usable GPU or driver is found, or
+     *                                    when the model has a shape the kernels do not handle
+     */
+    public static CudaEngine load(GgufFile file) {
+        ModelConfig config = ModelConfig.read(file);
+        if (config.headDimension() > Kernels.MAX_HEAD_DIMENSION) {
+            throw new EngineUnavailableException("the CUDA engine handles attention heads of at most "
+                    + Kernels.MAX_HEAD_DIMENSION + " dimensions, this model's have " + config.headDimension());
+        }
+        CudaDevice device = CudaDevice.open();
+        try {
+            return new CudaEngine(device, new Kernels(device), config, DeviceWeights.upload(device, file, config));
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** The GPU and driver version, for the start-up log. */
+    public String deviceDescription() {
+        return device.description();
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public String kind() {
+        return "cuda";
+    }
+
+    @Override
+    public int vocabularySize() {
+        return config.vocabularySize();
+    }
+
+    @Override
+    public int trainedContextLength() {
+        return config.contextLength();
+    }
+
+    @Override
+    public Sequence newSequence(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("sequence capacity must be at least 1, got " + capacity);
+        }
+        device.makeCurrent();
+        return new CudaSequence(device, kernels, config, weights, capacity);
+    }
+
+    @Override
+    public void close() {
+        device.makeCurrent();
+        weights.close();
+        device.close();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.ggufserve.bench;
+
+import dev.ggufserve.engine.Sequence;
+import dev.ggufserve.engine.cpu.CpuEngine;
+import dev.ggufserve.engine.cuda.CudaEngine;
+import dev.ggufserve.gguf.GgufFile;
+import dev.ggufserve.testing.Phi3MiniBenchModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Measures the CUDA engine on the full-size Phi-3-mini-shaped Q4_K_M file ({@link Phi3MiniBenchModel}, written
+ * first when missing): prefill of a 512-token prompt and decoding of 128 tokens (greedy, each step's logits copied
+ * back to the host as when serving), then checks the GPU's logits against the CPU engine on the same file.
+ *
+ * <pre>
+ * usage: GpuBench MODEL.gguf
+ * </pre>
+ */
+public final class GpuBench {
+
+    private static final int PROMPT = 512;
+    private static final int DECODE = 128;
+    private static final int DECODE_PROMPT = 16;
+    private static final int RUNS = 3;
+    private static final int CHECK_TOKENS = 8;
+
+    private GpuBench() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: GpuBench MODEL.gguf");
+            System.exit(2);
+        }
+        Path file = Path.of(args[0]);
+        if (!Files.exists(file)) {
+            long start = System.nanoTime();
+            Phi3MiniBenchModel.write(file);
+            System.out.printf("wrote %s in %.1f s%n", file, seconds(start));
+        }
+        SplittableRandom random = new SplittableRandom(7);
+        try (GgufFile model = GgufFile.open(file)) {
+            long loadStart = System.nanoTime();
+            try (CudaEngine engine = CudaEngine.load(model)) {
+                System.out.printf("loaded on %s in %.1f s%n", engine.deviceDescription(), seconds(loadStart));
+                int[] prompt = random.ints(PROMPT, 0, engine.vocabularySize()).toArray();
+                double prefill;
+                double decode;
+                try (Sequence sequence = engine.newSequence(PROMPT + DECODE + DECODE_PROMPT)) {
+                    prefill = PROMPT / medianSeconds(() -> {
+                        long start = System.nanoTime();
+                        sequence.append(prompt, null);
+                        double elapsed = seconds(start);
+                        sequence.truncate(0);
+                        return elapsed;
+                    });
+                    int[] decodePrompt = Arrays.copyOf(prompt, DECODE_PROMPT);
+                    decode = DECODE / medianSeconds(() -> {
+                        float[] logits = sequence.append(decodePrompt, null);
+                        long start = System.nanoTime();
+                        for (int i = 0; i < DECODE; i++) {
+                            logits = sequence.append(new int[] {argmax(logits)}, null);
+                        }
+                        double elapsed = seconds(start);
+                        sequence.truncate(0);
+                        return elapsed;
+                    });
+                }
+                System.out.println();
+                System.out.println("| card | date | model | prefill, 512-token prompt | decode, 128 tokens |");
+                System.out.println("|---|---|---|---|---|");
+                System.out.printf("| %s | %s | Phi-3-mini-shaped Q4_K_M (random, %.2f GB) | %.0f tok/s | %.0f tok/s |%n%n",
+                        engine.deviceDescription(), LocalDate.now(), Files.size(file) / 1e9, prefill, decode);
+                checkAgainstCpu(model, engine, prompt);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Median seconds of {@link #RUNS} timed runs after one warm-up run. */
+    private static double medianSeconds(DoubleSupplier timedRun) {
+        timedRun.getAsDouble();
+        double[] times = new double[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            times[i] = timedRun.getAsDouble();
+        }
+        Arrays.sort(times);
+        return times[RUNS / 2];
+    }
+
+    /** The logits after a short prompt, prefilled and then decoded one more token, against the CPU engine. */
+    private static void checkAgainstCpu(GgufFile model, CudaEngine cuda, int[] prompt) {
+        int[] tokens = Arrays.copyOf(prompt, CHECK_TOKENS);
+        int[] next = {prompt[CHECK_TOKENS]};
+        try (CpuEngine cpu = CpuEngine.load(model, Runtime.getRuntime().availableProcessors());
+                Sequence expected = cpu.newSequence(64);
+                Sequence actual = cuda.newSequence(64)) {
+            double prefillError = relativeError(expected.append(tokens, null), actual.append(tokens, null));
+            double decodeError = relativeError(expected.append(next, null), actual.append(next, null));
+            System.out.printf("check against the CPU engine: relative error of the logits after an %d-token prefill"
+                    + " %.2e, after one decoded token %.2e%n", CHECK_TOKENS, prefillError, decodeError);
+        }
+    }
+
+    private static double relativeError(float[] expected, float[] actual) {
+        double difference = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            difference += Math.pow((double) actual[i] - expected[i], 2);
+            norm += Math.pow(expected[i], 2);
+        }
+        return Math.sqrt(difference / norm);
+    }
+
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}
