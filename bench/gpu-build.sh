@@ -13,6 +13,8 @@ export MAVEN_OPTS="${MAVEN_OPTS:---enable-native-access=ALL-UNNAMED --sun-misc-u
 rm -rf target/gpu
 mkdir -p target/gpu/lib
 cp -r target/classes target/test-classes target/gpu/
+# The tokenizer fixtures (3 MB) serve no GPU test, and the device tool carries at most 64 MiB with the tree.
+rm -rf target/gpu/test-classes/fixtures
 
 ./mvnw -B -q dependency:copy-dependencies -DoutputDirectory=target/gpu/lib \
     -DincludeArtifactIds=jcuda,jcuda-natives,jackson-databind,jackson-core,jackson-annotations,jboss-logging,junit-platform-launcher
