@@ -4,18 +4,19 @@ import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.engine.cpu.CpuEngine;
 import dev.ggufserve.engine.cuda.CudaEngine;
 import dev.ggufserve.gguf.GgufFile;
-import dev.ggufserve.testing.Phi3MiniBenchModel;
+import dev.ggufserve.testing.WritePhi3MiniModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 
 /**
- * Measures the CUDA engine on the full-size Phi-3-mini-shaped Q4_K_M file ({@link Phi3MiniBenchModel}, written
+ * Measures the CUDA engine on the full-size Phi-3-mini-shaped Q4_K_M file ({@link WritePhi3MiniModel}, written
  * first when missing): prefill of a 512-token prompt and decoding of 128 tokens (greedy, each step's logits copied
  * back to the host as when serving), then checks the GPU's logits against the CPU engine on the same file.
  *
@@ -42,7 +43,7 @@ public final class GpuBench {
         Path file = Path.of(args[0]);
         if (!Files.exists(file)) {
             long start = System.nanoTime();
-            Phi3MiniBenchModel.write(file);
+            WritePhi3MiniModel.write(file, Optional.empty());
             System.out.printf("wrote %s in %.1f s%n", file, seconds(start));
         }
         SplittableRandom random = new SplittableRandom(7);

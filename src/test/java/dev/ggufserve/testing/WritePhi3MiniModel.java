@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
  * Writes the benchmark model: a full-size Phi-3-mini-shaped GGUF (32 layers, 3072 wide, 8192 feed-forward, 32 heads,
- * Phi-3's 32064-token vocabulary copied from a vocabulary-only GGUF) with random weights in llama.cpp's Q4_K_M mix:
+ * Phi-3's 32064-token vocabulary, copied from a vocabulary-only GGUF when one is given so the server can tokenize)
+ * with random weights in llama.cpp's Q4_K_M mix:
  * Q4_K, with Q5_K attn_qkv, Q6_K output and Q6_K ffn_down on the layers llama.cpp's {@code use_more_bits} picks.
  * The file is 2.39 GB, like Microsoft's Phi-3-mini-4k-instruct-q4.gguf.
  *
@@ -23,7 +25,7 @@ import java.util.SplittableRandom;
  * scale through the layers and the logits spread over many tokens.
  *
  * <pre>
- * usage: WritePhi3MiniModel OUTPUT.gguf VOCABULARY.gguf
+ * usage: WritePhi3MiniModel OUTPUT.gguf [VOCABULARY.gguf]
  * java -cp target/test-classes:target/classes dev.ggufserve.testing.WritePhi3MiniModel \
  *     /tmp/phi3-mini-q4_k_m.gguf ../shared/fixtures/ggml-vocab-phi-3.gguf
  * </pre>
@@ -35,16 +37,26 @@ public final class WritePhi3MiniModel {
     static final int FF = 8192;
     static final int HEADS = 32;
     static final int CONTEXT = 4096;
+    /** Phi-3's vocabulary size, the rows of token_embd and output when no vocabulary file is given. */
+    static final int PHI3_VOCABULARY = 32064;
 
     private WritePhi3MiniModel() {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: WritePhi3MiniModel OUTPUT.gguf VOCABULARY.gguf");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: WritePhi3MiniModel OUTPUT.gguf [VOCABULARY.gguf]");
             System.exit(2);
         }
-        Path output = Path.of(args[0]);
+        Path output = write(Path.of(args[0]), args.length == 2 ? Optional.of(Path.of(args[1])) : Optional.empty());
+        System.out.println(output + " " + Files.size(output) + " bytes");
+    }
+
+    /**
+     * Writes the model to {@code output}. Without a vocabulary file the model has no tokenizer metadata: enough for
+     * the engines (they take the vocabulary size from token_embd), not for the server.
+     */
+    public static Path write(Path output, Optional<Path> vocabularyFile) {
         GgufWriter writer = new GgufWriter()
                 .putString("general.architecture", "phi3")
                 .putString("general.name", "phi3-mini-shaped-q4_k_m-random")
@@ -58,9 +70,11 @@ public final class WritePhi3MiniModel {
                 .putFloat32("phi3.attention.layer_norm_rms_epsilon", 1e-5f)
                 .putUint32("phi3.rope.dimension_count", EMBD / HEADS)
                 .putFloat32("phi3.rope.freq_base", 10000f);
-        int vocab;
-        try (GgufFile vocabulary = GgufFile.open(Path.of(args[1]))) {
-            vocab = copyTokenizer(vocabulary.metadata(), writer);
+        int vocab = PHI3_VOCABULARY;
+        if (vocabularyFile.isPresent()) {
+            try (GgufFile vocabulary = GgufFile.open(vocabularyFile.get())) {
+                vocab = copyTokenizer(vocabulary.metadata(), writer);
+            }
         }
         SplittableRandom seeds = new SplittableRandom(2024);
         addMatrix(writer, "token_embd.weight", GgmlType.Q4_K, EMBD, vocab, 1, seeds);
@@ -77,7 +91,7 @@ public final class WritePhi3MiniModel {
         addNorm(writer, "output_norm.weight", seeds);
         addMatrix(writer, "output.weight", GgmlType.Q6_K, EMBD, vocab, 2, seeds);
         writer.write(output);
-        System.out.println(output + " " + Files.size(output) + " bytes");
+        return output;
     }
 
     /** llama.cpp's use_more_bits (llama-quant.cpp): the first and last eighth of the layers, and every third between. */
