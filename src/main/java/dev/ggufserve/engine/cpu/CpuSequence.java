@@ -1,5 +1,6 @@
 package dev.ggufserve.engine.cpu;
 
+import dev.ggufserve.engine.AppendChecks;
 import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.model.Architecture;
 import dev.ggufserve.model.LayerWeights;
@@ -101,19 +102,7 @@ final class CpuSequence implements Sequence {
 
     @Override
     public float[] append(int[] tokens, LogitsListener everyPosition) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("no tokens to append");
-        }
-        if (tokens.length > capacity - length) {
-            throw new IllegalArgumentException("cannot append " + tokens.length + " tokens to a sequence holding "
-                    + length + " of at most " + capacity);
-        }
-        for (int token : tokens) {
-            if (token < 0 || token >= config.vocabularySize()) {
-                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
-                        + config.vocabularySize() + ")");
-            }
-        }
+        AppendChecks.check(tokens, length, capacity, config.vocabularySize());
         for (int start = 0; start < tokens.length; start += tile) {
             int count = Math.min(tile, tokens.length - start);
             forward(tokens, start, count);

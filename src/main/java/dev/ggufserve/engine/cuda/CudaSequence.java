@@ -8,6 +8,7 @@ import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
+import dev.ggufserve.engine.AppendChecks;
 import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.model.ModelConfig;
 import java.nio.ByteOrder;
@@ -110,19 +111,7 @@ final class CudaSequence implements Sequence {
 
     @Override
     public float[] append(int[] tokens, LogitsListener everyPosition) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("no tokens to append");
-        }
-        if (tokens.length > capacity - length) {
-            throw new IllegalArgumentException("cannot append " + tokens.length + " tokens to a sequence holding "
-                    + length + " of at most " + capacity);
-        }
-        for (int token : tokens) {
-            if (token < 0 || token >= config.vocabularySize()) {
-                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
-                        + config.vocabularySize() + ")");
-            }
-        }
+        AppendChecks.check(tokens, length, capacity, config.vocabularySize());
         device.makeCurrent();
         for (int from = 0; from < tokens.length; from += chunk) {
             int count = Math.min(chunk, tokens.length - from);
