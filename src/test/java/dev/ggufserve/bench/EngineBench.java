@@ -3,6 +3,7 @@ package dev.ggufserve.bench;
 import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.engine.cpu.CpuEngine;
 import dev.ggufserve.gguf.GgufFile;
+import dev.ggufserve.testing.Logits;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -38,10 +39,10 @@ public final class EngineBench {
                     float[] logits = sequence.append(tokens, null);
                     long prefilled = System.nanoTime();
                     checkSpread(logits);
-                    int next = argmax(logits);
+                    int next = Logits.argmax(logits);
                     for (int i = 0; i < gen; i++) {
                         logits = sequence.append(new int[] {next}, null);
-                        next = argmax(logits);
+                        next = Logits.argmax(logits);
                     }
                     long done = System.nanoTime();
                     System.out.printf("{\"run\":%d,\"prompt\":%d,\"prefill_tok_s\":%.2f,\"gen\":%d,"
@@ -66,16 +67,6 @@ public final class EngineBench {
         if (max - min < 1e-3) {
             throw new IllegalStateException("logits do not spread: " + Arrays.toString(Arrays.copyOf(logits, 8)));
         }
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static int option(String[] args, String name, int fallback) {

@@ -4,6 +4,7 @@ import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.engine.cpu.CpuEngine;
 import dev.ggufserve.engine.cuda.CudaEngine;
 import dev.ggufserve.gguf.GgufFile;
+import dev.ggufserve.testing.Logits;
 import dev.ggufserve.testing.WritePhi3MiniModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,7 +68,7 @@ public final class GpuBench {
                         float[] logits = sequence.append(decodePrompt, null);
                         long start = System.nanoTime();
                         for (int i = 0; i < DECODE; i++) {
-                            logits = sequence.append(new int[] {argmax(logits)}, null);
+                            logits = sequence.append(new int[] {Logits.argmax(logits)}, null);
                         }
                         double elapsed = seconds(start);
                         sequence.truncate(0);
@@ -104,31 +105,11 @@ public final class GpuBench {
         try (CpuEngine cpu = CpuEngine.load(model, Runtime.getRuntime().availableProcessors());
                 Sequence expected = cpu.newSequence(64);
                 Sequence actual = cuda.newSequence(64)) {
-            double prefillError = relativeError(expected.append(tokens, null), actual.append(tokens, null));
-            double decodeError = relativeError(expected.append(next, null), actual.append(next, null));
+            double prefillError = Logits.relativeError(expected.append(tokens, null), actual.append(tokens, null));
+            double decodeError = Logits.relativeError(expected.append(next, null), actual.append(next, null));
             System.out.printf("check against the CPU engine: relative error of the logits after an %d-token prefill"
                     + " %.2e, after one decoded token %.2e%n", CHECK_TOKENS, prefillError, decodeError);
         }
-    }
-
-    private static double relativeError(float[] expected, float[] actual) {
-        double difference = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            difference += Math.pow((double) actual[i] - expected[i], 2);
-            norm += Math.pow(expected[i], 2);
-        }
-        return Math.sqrt(difference / norm);
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double seconds(long startNanos) {

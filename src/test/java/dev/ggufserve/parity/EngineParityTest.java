@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.engine.cpu.CpuEngine;
 import dev.ggufserve.gguf.GgufFile;
-import dev.ggufserve.sampling.TokenLogprobs;
+import dev.ggufserve.testing.DemoModel;
+import dev.ggufserve.testing.Logits;
 import dev.ggufserve.testing.ModelSpec;
 import dev.ggufserve.testing.RandomModels;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Stream;
@@ -28,9 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class EngineParityTest {
 
-    /** llama.cpp's scoring context (llama-oracle creates one of at least 256 tokens); LongRoPE picks its
-     * factors from the context length, so our sequence has the same capacity. */
-    private static final int ORACLE_CONTEXT = 256;
 
     @TempDir
     static Path models;
@@ -51,7 +47,8 @@ class EngineParityTest {
         // applies neither reference answers for it: compare the positions it does not reach (the window's own
         // reach is pinned by slidingWindowLimitsWhatAPositionSees).
         int comparedPositions = spec.slidingWindow() > 0 ? spec.slidingWindow() : Integer.MAX_VALUE;
-        assertParity(name, file, comparedPositions);
+        ParityCheck.assertParity("parity", name, file, comparedPositions,
+                gguf -> CpuEngine.load(gguf, 2));
     }
 
     @Test
@@ -78,75 +75,32 @@ class EngineParityTest {
     }
 
     private static float[] lastLogits(CpuEngine engine, int[] tokens) {
-        try (Sequence sequence = engine.newSequence(ORACLE_CONTEXT)) {
+        try (Sequence sequence = engine.newSequence(ParityCheck.ORACLE_CONTEXT)) {
             return sequence.append(tokens, null).clone();
         }
     }
 
     @Test
     void stories260KMatchesTheReferences() throws IOException {
-        assertParity("stories260K", demoModel(), Integer.MAX_VALUE);
+        ParityCheck.assertParity("parity", "stories260K", DemoModel.in(models), Integer.MAX_VALUE,
+                gguf -> CpuEngine.load(gguf, 2));
     }
 
     @Test
     void stories260KGreedyTextEqualsLlamaCpp() throws IOException {
         int[] expected = ReferenceScores.resource("stories260K.greedy.jsonl").lines()
                 .mapToInt(line -> Integer.parseInt(line.replaceAll(".*\"token\":(\\d+).*", "$1"))).toArray();
-        try (GgufFile file = GgufFile.open(demoModel());
+        try (GgufFile file = GgufFile.open(DemoModel.in(models));
                 CpuEngine engine = CpuEngine.load(file, 2);
-                Sequence sequence = engine.newSequence(ORACLE_CONTEXT)) {
+                Sequence sequence = engine.newSequence(ParityCheck.ORACLE_CONTEXT)) {
             // BOS + "Once upon a time", as llama-oracle tokenized it for the golden file.
             float[] logits = sequence.append(new int[] {1, 403, 407, 261, 378}, null);
             int[] generated = new int[expected.length];
             for (int i = 0; i < generated.length; i++) {
-                generated[i] = argmax(logits);
+                generated[i] = Logits.argmax(logits);
                 logits = sequence.append(new int[] {generated[i]}, null);
             }
             assertArrayEquals(expected, generated);
         }
-    }
-
-    /** Compares the first {@code comparedPositions} scored positions (all when there are fewer). */
-    private static void assertParity(String name, Path file, int comparedPositions) {
-        ReferenceScores llama = ReferenceScores.load(name, "llama").firstPositions(comparedPositions);
-        ReferenceScores exact = ReferenceScores.load(name, "exact").firstPositions(comparedPositions);
-        int[] tokens = llama.tokens();
-        double[] ours = new double[llama.logProbabilities().length];
-        try (GgufFile gguf = GgufFile.open(file);
-                CpuEngine engine = CpuEngine.load(gguf, 2);
-                Sequence sequence = engine.newSequence(ORACLE_CONTEXT)) {
-            sequence.append(tokens, (index, logits) -> {
-                if (index < ours.length) {
-                    ours[index] = TokenLogprobs.of(logits, tokens[index + 1], 0).logprob();
-                }
-            });
-        }
-        ParityVerdict verdict = ParityVerdict.of(ours, llama, exact);
-        System.out.printf("parity %-14s %s%n", name, verdict);
-        assertTrue(verdict.passes(), name + ": " + verdict);
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** The demo model, copied out of the resources because weights are memory-mapped from a file. */
-    private static Path demoModel() throws IOException {
-        Path file = models.resolve("stories260K.gguf");
-        if (!Files.exists(file)) {
-            try (InputStream in = EngineParityTest.class.getResourceAsStream("/models/stories260K.gguf")) {
-                if (in == null) {
-                    throw new IllegalStateException("the demo model is missing from src/main/resources/models");
-                }
-                Files.copy(in, file);
-            }
-        }
-        return file;
     }
 }
