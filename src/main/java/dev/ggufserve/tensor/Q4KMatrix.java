@@ -11,7 +11,9 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K (ggml-common.h {@code block_q4_K}): super-blocks of 256 weights in 144 bytes,
@@ -29,21 +31,44 @@ final class Q4KMatrix extends WeightMatrix {
     private static final int QS = 16;
     private static final int CHUNKS = 4;
     private static final int SUB_BLOCK = 32;
+    /** Longs as wide as {@link Lanes#BYTES}: the 8 min bytes broadcast into it convert to the first 8 float lanes
+     * (repeated above them on 512 bits, where the zero padding of the sums cancels them). */
+    private static final VectorSpecies<Long> MIN_LONGS = BYTES.withLanes(long.class);
 
     Q4KMatrix(MemorySegment segment, int rows, int cols) {
         super(segment, GgmlType.Q4_K, rows, cols);
     }
 
-    /**
-     * Widens each group of {@link Lanes#COUNT} packed bytes to int lanes once, splits them into the low and high
-     * nibbles with integer and/shift (x86 has no byte shifts), converts those to floats, dequantizes them as
-     * q * (d * sc) - dmin * m (one FMA) and FMAs that with x. Low and high nibbles feed separate accumulators so
-     * the two FMA chains overlap.
-     */
+    /** As {@link #dotRow(long, float[], int, float[])}, with the sub-block sums of x computed for this row alone. */
     @Override
     float dotRow(long rowOffset, float[] x, int xOffset) {
+        float[] sums = new float[blocksPerRow() * KQuantScales.SUMS_STRIDE];
+        KQuantScales.subBlockSums(x, xOffset, blocksPerRow(), sums);
+        return dotRow(rowOffset, x, xOffset, sums);
+    }
+
+    @Override
+    float[] activationSums(float[] x, int xOffset) {
+        float[] sums = groupSumsBuffer(blocksPerRow() * KQuantScales.SUMS_STRIDE);
+        KQuantScales.subBlockSums(x, xOffset, blocksPerRow(), sums);
+        return sums;
+    }
+
+    /**
+     * The row's dot product as the sum over sub-blocks j of d * sc_j * sum(q * x) - dmin * m_j * sum(x), with the
+     * sub-block sums of x precomputed once per call ({@link KQuantScales#subBlockSums}, like llama.cpp's bsums): the
+     * min term leaves the inner loop and costs one vector multiply and FMA per super-block (its 8 mins taken apart
+     * with whole-word operations, {@link KQuantScales#mins}, and converted in one vector). Each group of
+     * {@link Lanes#COUNT} packed bytes is widened to int lanes once, split into the low and high nibbles with
+     * integer and/shift (x86 has no byte shifts) and converted to floats; q * x accumulates in a per-sub-block
+     * vector, which is scaled by d * sc_j into the low or high accumulator. Measured: 13.2 -> 17.0 GMAC/s single
+     * thread; the same algebra with the mins taken out one by one in scalar code was slower than before (11.6).
+     */
+    @Override
+    float dotRow(long rowOffset, float[] x, int xOffset, float[] sums) {
         FloatVector lowSum = FloatVector.zero(FLOATS);
         FloatVector highSum = FloatVector.zero(FLOATS);
+        FloatVector minSum = FloatVector.zero(FLOATS);
         for (int block = 0; block < blocksPerRow(); block++) {
             long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
@@ -51,29 +76,40 @@ final class Q4KMatrix extends WeightMatrix {
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
             long scalesFirst8 = KQuantScales.first8(segment, blockOffset + SCALES);
             int scalesLast4 = KQuantScales.last4(segment, blockOffset + SCALES);
+            long scales = KQuantScales.scales(scalesFirst8, scalesLast4);
+            // dmin * sum over the 8 sub-blocks of m_j * sum(x_j), in 8 float lanes
+            FloatVector mins = (FloatVector) LongVector.broadcast(MIN_LONGS, KQuantScales.mins(scalesFirst8, scalesLast4))
+                    .reinterpretAsBytes().convertShape(VectorOperators.B2F, FLOATS, 0);
+            minSum = mins.mul(FloatVector.fromArray(FLOATS, sums, block * KQuantScales.SUMS_STRIDE))
+                    .fma(FloatVector.broadcast(FLOATS, dmin), minSum);
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                float lowScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, lowSubBlock);
-                float lowMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, lowSubBlock);
-                float highScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, highSubBlock);
-                float highMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, highSubBlock);
+                float lowScale = d * ((int) (scales >>> 8 * lowSubBlock) & 0xFF);
+                float highScale = d * ((int) (scales >>> 8 * highSubBlock) & 0xFF);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
                 int xLow = xBlock + lowSubBlock * SUB_BLOCK;
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
-                for (int l = 0; l < SUB_BLOCK; l += COUNT) {
+                IntVector firstPacked = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, chunkQs, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                FloatVector lowDot = ((FloatVector) firstPacked.and(0x0F).convert(VectorOperators.I2F, 0))
+                        .mul(FloatVector.fromArray(FLOATS, x, xLow));
+                FloatVector highDot = ((FloatVector) firstPacked.lanewise(VectorOperators.LSHR, 4)
+                        .convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(FLOATS, x, xHigh));
+                for (int l = COUNT; l < SUB_BLOCK; l += COUNT) {
                     IntVector packed = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    FloatVector low = ((FloatVector) packed.and(0x0F).convert(VectorOperators.I2F, 0))
-                            .fma(lowScale, -lowMin);
-                    FloatVector high = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4)
-                            .convert(VectorOperators.I2F, 0)).fma(highScale, -highMin);
-                    lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
-                    highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
+                    FloatVector low = (FloatVector) packed.and(0x0F).convert(VectorOperators.I2F, 0);
+                    FloatVector high = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4)
+                            .convert(VectorOperators.I2F, 0);
+                    lowDot = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowDot);
+                    highDot = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highDot);
                 }
+                lowSum = lowDot.fma(FloatVector.broadcast(FLOATS, lowScale), lowSum);
+                highSum = highDot.fma(FloatVector.broadcast(FLOATS, highScale), highSum);
             }
         }
-        return Lanes.sum(lowSum.add(highSum));
+        return Lanes.sum(lowSum.add(highSum).sub(minSum));
     }
 
     @Override

@@ -3,14 +3,18 @@ package dev.ggufserve.tensor;
 import static dev.ggufserve.tensor.Lanes.BYTES;
 import static dev.ggufserve.tensor.Lanes.COUNT;
 import static dev.ggufserve.tensor.Lanes.FLOATS;
+import static dev.ggufserve.tensor.Lanes.INTS;
 import static dev.ggufserve.tensor.Lanes.LE;
 
 import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K (ggml-common.h {@code block_q5_K}): super-blocks of 256 weights in 176 bytes,
@@ -30,16 +34,38 @@ final class Q5KMatrix extends WeightMatrix {
     private static final int SUB_BLOCK = 32;
     /** The value of a weight's fifth bit. */
     private static final byte FIFTH_BIT = 16;
+    /** As in {@link Q4KMatrix}: longs as wide as {@link Lanes#BYTES}, for the 8 min bytes. */
+    private static final VectorSpecies<Long> MIN_LONGS = BYTES.withLanes(long.class);
 
     Q5KMatrix(MemorySegment segment, int rows, int cols) {
         super(segment, GgmlType.Q5_K, rows, cols);
     }
 
-    /** As {@link Q4KMatrix#dotRow}, with each nibble's fifth bit set from the chunk's bit of qh first. */
+    /** As {@link #dotRow(long, float[], int, float[])}, with the sub-block sums of x computed for this row alone. */
     @Override
     float dotRow(long rowOffset, float[] x, int xOffset) {
+        float[] sums = new float[blocksPerRow() * KQuantScales.SUMS_STRIDE];
+        KQuantScales.subBlockSums(x, xOffset, blocksPerRow(), sums);
+        return dotRow(rowOffset, x, xOffset, sums);
+    }
+
+    @Override
+    float[] activationSums(float[] x, int xOffset) {
+        float[] sums = groupSumsBuffer(blocksPerRow() * KQuantScales.SUMS_STRIDE);
+        KQuantScales.subBlockSums(x, xOffset, blocksPerRow(), sums);
+        return sums;
+    }
+
+    /**
+     * As {@link Q4KMatrix}'s kernel (min term from the precomputed sub-block sums of x, one vector per super-block),
+     * with each nibble's fifth bit taken from qh in int lanes: qh shifted right by 2 * chunk puts the low sub-block's
+     * bit at bit 0 and the high one's at bit 1, which shifts left by 4 and 3 move to the value 16.
+     */
+    @Override
+    float dotRow(long rowOffset, float[] x, int xOffset, float[] sums) {
         FloatVector lowSum = FloatVector.zero(FLOATS);
         FloatVector highSum = FloatVector.zero(FLOATS);
+        FloatVector minSum = FloatVector.zero(FLOATS);
         for (int block = 0; block < blocksPerRow(); block++) {
             long blockOffset = rowOffset + (long) block * BLOCK_BYTES;
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
@@ -47,38 +73,42 @@ final class Q5KMatrix extends WeightMatrix {
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
             long scalesFirst8 = KQuantScales.first8(segment, blockOffset + SCALES);
             int scalesLast4 = KQuantScales.last4(segment, blockOffset + SCALES);
+            long scales = KQuantScales.scales(scalesFirst8, scalesLast4);
+            FloatVector mins = (FloatVector) LongVector.broadcast(MIN_LONGS, KQuantScales.mins(scalesFirst8, scalesLast4))
+                    .reinterpretAsBytes().convertShape(VectorOperators.B2F, FLOATS, 0);
+            minSum = mins.mul(FloatVector.fromArray(FLOATS, sums, block * KQuantScales.SUMS_STRIDE))
+                    .fma(FloatVector.broadcast(FLOATS, dmin), minSum);
+            long qh = blockOffset + QH;
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                float lowScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, lowSubBlock);
-                float lowMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, lowSubBlock);
-                float highScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, highSubBlock);
-                float highMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, highSubBlock);
+                float lowScale = d * ((int) (scales >>> 8 * lowSubBlock) & 0xFF);
+                float highScale = d * ((int) (scales >>> 8 * highSubBlock) & 0xFF);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
-                long qh = blockOffset + QH;
-                byte lowBit = (byte) (1 << lowSubBlock);
-                byte highBit = (byte) (1 << highSubBlock);
                 int xLow = xBlock + lowSubBlock * SUB_BLOCK;
                 int xHigh = xBlock + highSubBlock * SUB_BLOCK;
+                FloatVector lowDot = FloatVector.zero(FLOATS);
+                FloatVector highDot = FloatVector.zero(FLOATS);
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
-                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
-                    VectorMask<Byte> lowHasFifthBit = highBits.and(lowBit).compare(VectorOperators.NE, 0);
-                    VectorMask<Byte> highHasFifthBit = highBits.and(highBit).compare(VectorOperators.NE, 0);
-                    ByteVector lowQuants = packed.and((byte) 0x0F)
-                            .lanewise(VectorOperators.OR, FIFTH_BIT, lowHasFifthBit);
-                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4)
-                            .lanewise(VectorOperators.OR, FIFTH_BIT, highHasFifthBit);
-                    FloatVector low = ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .fma(lowScale, -lowMin);
-                    FloatVector high = ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .fma(highScale, -highMin);
-                    lowSum = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowSum);
-                    highSum = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highSum);
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    IntVector highBits = ((IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0))
+                            .lanewise(VectorOperators.LSHR, lowSubBlock);
+                    FloatVector low = (FloatVector) packed.and(0x0F)
+                            .or(highBits.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BIT))
+                            .convert(VectorOperators.I2F, 0);
+                    FloatVector high = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BIT))
+                            .convert(VectorOperators.I2F, 0);
+                    lowDot = low.fma(FloatVector.fromArray(FLOATS, x, xLow + l), lowDot);
+                    highDot = high.fma(FloatVector.fromArray(FLOATS, x, xHigh + l), highDot);
                 }
+                lowSum = lowDot.fma(FloatVector.broadcast(FLOATS, lowScale), lowSum);
+                highSum = highDot.fma(FloatVector.broadcast(FLOATS, highScale), highSum);
             }
         }
-        return Lanes.sum(lowSum.add(highSum));
+        return Lanes.sum(lowSum.add(highSum).sub(minSum));
     }
 
     @Override

@@ -3,12 +3,14 @@ package dev.ggufserve.tensor;
 import static dev.ggufserve.tensor.Lanes.BYTES;
 import static dev.ggufserve.tensor.Lanes.COUNT;
 import static dev.ggufserve.tensor.Lanes.FLOATS;
+import static dev.ggufserve.tensor.Lanes.INTS;
 import static dev.ggufserve.tensor.Lanes.LE;
 
 import dev.ggufserve.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -42,9 +44,11 @@ final class Q6KMatrix extends WeightMatrix {
     }
 
     /**
-     * For each run of {@link Lanes#COUNT} positions l, loads ql[l], ql[l + 32] and qh[l] once and assembles
-     * the four 6-bit values in byte lanes; each is converted to floats, scaled by d * sc and FMAed with x.
-     * Two accumulators let consecutive FMAs overlap.
+     * For each run of {@link Lanes#COUNT} positions l, loads ql[l], ql[l + 32] and qh[l] once, widened to int lanes
+     * (x86 has no byte shifts, and the Vector API's emulated ones cost several instructions each), and assembles
+     * the four 6-bit values there; each is converted to floats and dequantized as q * (d * sc) - 32 * d * sc in one
+     * FMA (the offset folded into it rather than subtracted from q), then FMAed with x. Two accumulators let
+     * consecutive FMAs overlap.
      */
     @Override
     float dotRow(long rowOffset, float[] x, int xOffset) {
@@ -61,26 +65,26 @@ final class Q6KMatrix extends WeightMatrix {
                 int xHalf = xOffset + block * BLOCK_WEIGHTS + half * HALF_WEIGHTS;
                 for (int l = 0; l < GROUP; l += COUNT) {
                     int s = l / SCALE_GROUP;
-                    ByteVector lowQl = ByteVector.fromMemorySegment(BYTES, segment, ql + l, LE);
-                    ByteVector highQl = ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + l, LE);
-                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
-                    // (four low bits | two high bits << 4) - 32, for weights l, l + 32, l + 64, l + 96
-                    ByteVector q1 = lowQl.and((byte) 0x0F)
-                            .or(highBits.and((byte) 0x03).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q2 = highQl.and((byte) 0x0F)
-                            .or(highBits.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2)).sub((byte) 32);
-                    ByteVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4)
-                            .or(highBits.and((byte) 0x30)).sub((byte) 32);
-                    ByteVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
-                            .or(highBits.and((byte) 0xC0).lanewise(VectorOperators.LSHR, 2)).sub((byte) 32);
-                    FloatVector w1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * (byte) (halfScales >>> 8 * s));
-                    FloatVector w2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * (byte) (halfScales >>> 8 * (s + 2)));
-                    FloatVector w3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * (byte) (halfScales >>> 8 * (s + 4)));
-                    FloatVector w4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .mul(d * (byte) (halfScales >>> 8 * (s + 6)));
+                    float scale1 = d * (byte) (halfScales >>> 8 * s);
+                    float scale2 = d * (byte) (halfScales >>> 8 * (s + 2));
+                    float scale3 = d * (byte) (halfScales >>> 8 * (s + 4));
+                    float scale4 = d * (byte) (halfScales >>> 8 * (s + 6));
+                    IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    // four low bits | two high bits << 4, for weights l, l + 32, l + 64, l + 96 (offset 32 not taken)
+                    IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
+                    IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
+                    IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
+                    IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
+                    FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(scale1, -32 * scale1);
+                    FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(scale2, -32 * scale2);
+                    FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(scale3, -32 * scale3);
+                    FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(scale4, -32 * scale4);
                     firstSum = w1.fma(FloatVector.fromArray(FLOATS, x, xHalf + l), firstSum);
                     secondSum = w2.fma(FloatVector.fromArray(FLOATS, x, xHalf + GROUP + l), secondSum);
                     firstSum = w3.fma(FloatVector.fromArray(FLOATS, x, xHalf + 2 * GROUP + l), firstSum);

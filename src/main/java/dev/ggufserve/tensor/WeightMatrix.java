@@ -103,10 +103,44 @@ public abstract sealed class WeightMatrix
         Objects.checkFromIndexSize(xOffset, cols, x.length);
         if (rowFrom < rowTo) {
             Objects.checkFromToIndex(outOffset + rowFrom, outOffset + rowTo, out.length);
+            float[] sums = activationSums(x, xOffset);
+            if (sums == null) {
+                for (int row = rowFrom; row < rowTo; row++) {
+                    out[outOffset + row] = dotRow(row * rowBytes, x, xOffset);
+                }
+            } else {
+                for (int row = rowFrom; row < rowTo; row++) {
+                    out[outOffset + row] = dotRow(row * rowBytes, x, xOffset, sums);
+                }
+            }
         }
-        for (int row = rowFrom; row < rowTo; row++) {
-            out[outOffset + row] = dotRow(row * rowBytes, x, xOffset);
+    }
+
+    /**
+     * Sums of {@code x[xOffset ...]} that {@link #dotRow(long, float[], int, float[])} needs, computed once per
+     * {@link #matVec} call into a per-thread buffer ({@link #groupSumsBuffer}); null (the default) for types that need none.
+     * Kept out of a separate per-row loop method: one more call level puts the kernels past C2's inlining depth.
+     */
+    float[] activationSums(float[] x, int xOffset) {
+        return null;
+    }
+
+    /** {@link #dotRow(long, float[], int)} given {@link #activationSums}; only called where those are non-null. */
+    float dotRow(long rowOffset, float[] x, int xOffset, float[] sums) {
+        return dotRow(rowOffset, x, xOffset);
+    }
+
+    /** One reusable buffer per thread for {@link #activationSums}. */
+    private static final ThreadLocal<float[]> GROUP_SUMS = ThreadLocal.withInitial(() -> new float[512]);
+
+    /** This thread's buffer of at least {@code length} floats for {@link #activationSums}. */
+    static float[] groupSumsBuffer(int length) {
+        float[] buffer = GROUP_SUMS.get();
+        if (buffer.length < length) {
+            buffer = new float[length];
+            GROUP_SUMS.set(buffer);
         }
+        return buffer;
     }
 
     /** Columns per pass of {@link #matMul}: a multiple of every block size, small enough that the tile's
