@@ -76,6 +76,11 @@ public abstract sealed class WeightMatrix
         return cols;
     }
 
+    /** The weights in their GGUF encoding (a slice of the file mapping), e.g. to upload them to a GPU as they are. */
+    public final MemorySegment encodedBytes() {
+        return segment;
+    }
+
     public final GgmlType type() {
         return type;
     }

@@ -1,25 +1,26 @@
 package dev.ggufserve.engine.cuda;
 
 import dev.ggufserve.gguf.GgufFile;
-import dev.ggufserve.gguf.GgufTensor;
-import dev.ggufserve.model.Architecture;
+import dev.ggufserve.model.LayerWeights;
 import dev.ggufserve.model.ModelConfig;
 import dev.ggufserve.model.ModelWeights;
+import dev.ggufserve.tensor.WeightMatrix;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.Collections;
 import jcuda.driver.CUdeviceptr;
 
 /**
  * The model's tensors uploaded once to the device: matrices as their raw GGUF blocks (quantized stays
- * quantized), norm vectors and LongRoPE factors as floats. Tensor names and shapes are those of
- * {@link ModelWeights#bind}, which checks them first.
+ * quantized), norm vectors and LongRoPE factors as floats.
  *
+ * @param host             the bound host-side weights the device copies were made from
  * @param ropeFactorsShort null when the model has no LongRoPE factors, as {@code ropeFactorsLong}
  */
 record DeviceWeights(
+        ModelWeights host,
         DeviceMatrix tokenEmbedding,
         List<Layer> layers,
         CUdeviceptr outputNorm,
@@ -27,7 +28,7 @@ record DeviceWeights(
         CUdeviceptr ropeFactorsShort,
         CUdeviceptr ropeFactorsLong) implements AutoCloseable {
 
-    /** One transformer block; qkv and gateUp as in {@link dev.ggufserve.model.LayerWeights}. */
+    /** One transformer block; qkv and gateUp as in {@link LayerWeights}. */
     record Layer(
             CUdeviceptr attentionNorm,
             List<DeviceMatrix> qkvProjections,
@@ -37,44 +38,39 @@ record DeviceWeights(
             DeviceMatrix feedForwardDown) {
     }
 
+    /**
+     * Uploads the tensors {@link ModelWeights#bind} found and checked, so the names and shapes per architecture
+     * live in one place.
+     */
     static DeviceWeights upload(CudaDevice device, GgufFile file, ModelConfig config) {
         ModelWeights host = ModelWeights.bind(file, config);
-        DeviceMatrix tokenEmbedding = matrix(device, file, "token_embd.weight");
+        DeviceMatrix tokenEmbedding = matrix(device, host.tokenEmbedding());
         // Tied embeddings: the output head is the token embedding, uploaded once.
-        DeviceMatrix output = file.tensor("output.weight").isPresent()
-                ? matrix(device, file, "output.weight")
-                : tokenEmbedding;
+        DeviceMatrix output = host.output() == host.tokenEmbedding()
+                ? tokenEmbedding
+                : matrix(device, host.output());
         List<Layer> layers = new ArrayList<>();
-        for (int i = 0; i < config.blockCount(); i++) {
-            String b = "blk." + i + ".";
-            List<DeviceMatrix> qkv;
-            List<DeviceMatrix> gateUp;
-            if (config.architecture() == Architecture.PHI3) {
-                qkv = List.of(matrix(device, file, b + "attn_qkv.weight"));
-                gateUp = List.of(matrix(device, file, b + "ffn_up.weight"));
-            } else {
-                qkv = List.of(matrix(device, file, b + "attn_q.weight"), matrix(device, file, b + "attn_k.weight"),
-                        matrix(device, file, b + "attn_v.weight"));
-                gateUp = List.of(matrix(device, file, b + "ffn_gate.weight"),
-                        matrix(device, file, b + "ffn_up.weight"));
-            }
+        for (LayerWeights layer : host.layers()) {
             layers.add(new Layer(
-                    device.upload(host.layers().get(i).attentionNorm()),
-                    qkv,
-                    matrix(device, file, b + "attn_output.weight"),
-                    device.upload(host.layers().get(i).feedForwardNorm()),
-                    gateUp,
-                    matrix(device, file, b + "ffn_down.weight")));
+                    device.upload(layer.attentionNorm()),
+                    matrices(device, layer.qkvProjections()),
+                    matrix(device, layer.attentionOutput()),
+                    device.upload(layer.feedForwardNorm()),
+                    matrices(device, layer.gateUpProjections()),
+                    matrix(device, layer.feedForwardDown())));
         }
-        return new DeviceWeights(tokenEmbedding, List.copyOf(layers), device.upload(host.outputNorm()), output,
+        return new DeviceWeights(host, tokenEmbedding, List.copyOf(layers), device.upload(host.outputNorm()), output,
                 host.ropeFactorsShort() == null ? null : device.upload(host.ropeFactorsShort()),
                 host.ropeFactorsLong() == null ? null : device.upload(host.ropeFactorsLong()));
     }
 
-    /** The LongRoPE factors for a sequence of {@code capacity} positions, as the CPU engine picks them; may be null. */
+    /** The LongRoPE factors {@link ModelWeights#ropeFactorsFor} picks for {@code capacity} positions; may be null. */
     CUdeviceptr ropeFactorsFor(ModelConfig config, int capacity) {
-        boolean useLong = config.ropeOriginalContext() > 0 && capacity > config.ropeOriginalContext();
-        return useLong && ropeFactorsLong != null ? ropeFactorsLong : ropeFactorsShort;
+        float[] chosen = host.ropeFactorsFor(config, capacity);
+        if (chosen == null) {
+            return null;
+        }
+        return chosen == host.ropeFactorsLong() ? ropeFactorsLong : ropeFactorsShort;
     }
 
     @Override
@@ -101,10 +97,11 @@ record DeviceWeights(
         buffers.forEach(CudaDevice::free);
     }
 
-    private static DeviceMatrix matrix(CudaDevice device, GgufFile file, String name) {
-        GgufTensor tensor = file.requireTensor(name);
-        long[] dims = tensor.dims();
-        return new DeviceMatrix(device.upload(tensor.data()), tensor.type(), Math.toIntExact(dims[1]),
-                Math.toIntExact(dims[0]));
+    private static DeviceMatrix matrix(CudaDevice device, WeightMatrix matrix) {
+        return new DeviceMatrix(device.upload(matrix.encodedBytes()), matrix.type(), matrix.rows(), matrix.cols());
+    }
+
+    private static List<DeviceMatrix> matrices(CudaDevice device, List<WeightMatrix> matrices) {
+        return matrices.stream().map(matrix -> matrix(device, matrix)).toList();
     }
 }
