@@ -105,6 +105,90 @@ __device__ __forceinline__ float weight_at(const uint8_t* row, int k) {
     }
 }
 
+// Byte j (0..7) of 8 bytes held in a uint2, little-endian as they lay in memory.
+__device__ __forceinline__ unsigned int byte_of(uint2 bytes, int j) {
+    return ((j < 4 ? bytes.x : bytes.y) >> (8 * (j & 3))) & 0xFF;
+}
+
+// 8 bytes from an address that is only 2-byte aligned (inside Q6_K, Q8_0 and Q4_0 blocks of 210, 34 and 18
+// bytes), as four 2-byte loads.
+__device__ __forceinline__ uint2 bytes8_at(const uint8_t* p) {
+    const unsigned short* s = reinterpret_cast<const unsigned short*>(p);
+    return make_uint2(s[0] | ((unsigned int) s[1] << 16), s[2] | ((unsigned int) s[3] << 16));
+}
+
+// Weights k .. k+7 of one row (k a multiple of 8) into out[0..7]: the same values as weight_at, but reading
+// each block's scales once and the quantized bytes 8 at a time, which is what makes decoding the weights
+// cheap next to the tensor-core work in matmul.cu. For the block types cols is a whole number of blocks
+// (32 or 256 weights), so a run never leaves its block or the row; float rows may end inside the run, and
+// their weights from `cols` on are 0.
+template <int TYPE>
+__device__ __forceinline__ void weights8_at(const uint8_t* row, int k, int cols, float* out) {
+    if (TYPE == GGML_Q4_K || TYPE == GGML_Q5_K) {
+        // Layout at k_quant_weight: the run lies in one 32-weight sub-block, in the qs bytes l .. l+7 of its
+        // chunk. Blocks of 144 and 176 bytes and offsets 16/48 + 32 chunk + l keep these 8-byte loads aligned.
+        const bool five = TYPE == GGML_Q5_K;
+        const uint8_t* block = row + (k / 256) * (five ? 176 : 144);
+        int i = k % 256;
+        int chunk = i / 64;
+        int high = (i % 64) / 32;
+        int l = i % 32;
+        int sub = 2 * chunk + high;
+        uint2 qs = *reinterpret_cast<const uint2*>(block + (five ? 48 : 16) + 32 * chunk + l);
+        uint2 qh = five ? *reinterpret_cast<const uint2*>(block + 16 + l) : make_uint2(0, 0);
+        int scale, min;
+        k_scale_min(block + 4, sub, &scale, &min);
+        float d = half_at(block) * scale;
+        float m = half_at(block + 2) * min;
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            int q = (byte_of(qs, j) >> (4 * high)) & 0x0F;
+            if (five) {
+                q |= ((byte_of(qh, j) >> sub) & 1) << 4;
+            }
+            out[j] = d * q - m;
+        }
+    } else if (TYPE == GGML_Q6_K) {
+        // Layout at q6_k_weight: the run lies in one 16-weight scale group of group g of its half.
+        const uint8_t* block = row + (k / 256) * 210;
+        int i = k % 256;
+        int half = i / 128;
+        int g = (i % 128) / 32;
+        int l = i % 32;
+        uint2 low = bytes8_at(block + 64 * half + l + 32 * (g & 1));
+        uint2 top = bytes8_at(block + 128 + 32 * half + l);
+        float d = half_at(block + 208) * (int8_t) block[192 + 8 * half + l / 16 + 2 * g];
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            int q = ((byte_of(low, j) >> (4 * (g >> 1))) & 0x0F) | (((byte_of(top, j) >> (2 * g)) & 3) << 4);
+            out[j] = d * (q - 32);
+        }
+    } else if (TYPE == GGML_Q8_0) {
+        const uint8_t* block = row + (k / 32) * 34;
+        uint2 qs = bytes8_at(block + 2 + k % 32);
+        float d = half_at(block);
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            out[j] = d * (int8_t) byte_of(qs, j);
+        }
+    } else if (TYPE == GGML_Q4_0) {
+        // Weights j < 16 are the low nibbles of bytes j, weights j >= 16 the high nibbles of bytes j - 16.
+        const uint8_t* block = row + (k / 32) * 18;
+        int j0 = k % 32;
+        uint2 qs = bytes8_at(block + 2 + j0 % 16);
+        float d = half_at(block);
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            out[j] = d * ((int) ((byte_of(qs, j) >> (4 * (j0 / 16))) & 0x0F) - 8);
+        }
+    } else {
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            out[j] = k + j < cols ? weight_at<TYPE>(row, k + j) : 0.0f;
+        }
+    }
+}
+
 // Bytes of one row of `cols` weights (cols a whole number of blocks).
 template <int TYPE>
 __host__ __device__ __forceinline__ size_t row_bytes(int cols) {

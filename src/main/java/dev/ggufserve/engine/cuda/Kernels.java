@@ -23,9 +23,10 @@ final class Kernels {
     /** Threads per block of the matrix-vector kernels: one warp per row, {@code ROWS_PER_BLOCK} in matvec.cu. */
     private static final int MATVEC_THREADS = 128;
     private static final int MATVEC_ROWS_PER_BLOCK = 4;
-    /** {@code TILE} in matmul.cu: tokens and weight rows per block; 4 warps. */
-    private static final int MATMUL_TILE = 64;
-    private static final int MATMUL_THREADS = 128;
+    /** {@code TILE_ROWS}, {@code TILE_TOKENS} and {@code THREADS} in matmul.cu: a block's tile, 8 warps. */
+    private static final int MATMUL_ROWS = 128;
+    private static final int MATMUL_TOKENS = 64;
+    private static final int MATMUL_THREADS = 256;
     /** {@code ATTENTION_WARPS} in ops.cu. */
     private static final int ATTENTION_THREADS = 256;
     /** {@code MAX_HEAD_DIM} in ops.cu. */
@@ -66,7 +67,7 @@ final class Kernels {
      */
     void matMul(CUstream stream, DeviceMatrix w, CUdeviceptr x, CUdeviceptr y, int tokens, int ldy,
             boolean accumulate) {
-        launch(matMul.get(w.type()), ceilDiv(w.rows(), MATMUL_TILE), ceilDiv(tokens, MATMUL_TILE), MATMUL_THREADS,
+        launch(matMul.get(w.type()), ceilDiv(w.rows(), MATMUL_ROWS), ceilDiv(tokens, MATMUL_TOKENS), MATMUL_THREADS,
                 stream, Pointer.to(w.data()), Pointer.to(x), Pointer.to(y), arg(w.rows()), arg(w.cols()),
                 arg(tokens), arg(ldy), arg(accumulate));
     }
