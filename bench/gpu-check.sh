@@ -4,8 +4,8 @@
 # Here, with Maven and a JDK 25:   bench/gpu-build.sh        (builds target/gpu, about 61 MB)
 # There, with target/gpu carried:  bench/gpu-check.sh        (about 2-4 minutes; every step has a time limit)
 #
-# Everything it prints also goes to $OUT (default bench/out): check.log, tests.log, junit/ (XML reports) and
-# bench.txt, whose table belongs in docs/PERFORMANCE.md.
+# Everything it prints also goes to $OUT (default bench/out): check.log, tests.log, junit/ (XML reports),
+# bench.txt, whose table belongs in docs/PERFORMANCE.md, and profile.txt (GPU time of a prefill by step).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench/out}
@@ -52,6 +52,11 @@ timeout 240 "$JAVA" "${JVM[@]}" -Xmx8g -cp "$CP" dev.ggufserve.bench.GpuBench /t
     | grep -v '^WARNING' | tee "$OUT/bench.txt"
 bench=${PIPESTATUS[0]}
 
+section "prefill profile"
+timeout 120 "$JAVA" "${JVM[@]}" -Xmx8g -cp "$CP" dev.ggufserve.engine.cuda.PrefillProfile /tmp/phi3-mini-q4_k_m.gguf 2>&1 \
+    | grep -v '^WARNING' | tee "$OUT/profile.txt"
+profile=${PIPESTATUS[0]}
+
 section "done"
-echo "probe exit $probe, tests exit $tests, benchmark exit $bench; results in $OUT"
-[ "$probe" = 0 ] && [ "$tests" = 0 ] && [ "$bench" = 0 ]
+echo "probe exit $probe, tests exit $tests, benchmark exit $bench, profile exit $profile; results in $OUT"
+[ "$probe" = 0 ] && [ "$tests" = 0 ] && [ "$bench" = 0 ] && [ "$profile" = 0 ]
