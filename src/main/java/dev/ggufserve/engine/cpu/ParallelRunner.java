@@ -1,15 +1,16 @@
 package dev.ggufserve.engine.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits a range of independent work items (matrix rows, attention heads) across a fixed set of threads: the
- * calling thread takes the first slice, persistent worker threads the others.
+ * calling thread and persistent worker threads take chunks of it from a shared counter until none are left.
  *
  * <p>A token of decode runs about 160 parallel regions of well under a millisecond each, so handing out work must
  * cost microseconds, not the tens of microseconds of an executor's futures. Workers therefore spin on a volatile
  * counter for a while after each region (the next one usually comes within microseconds) and park only when the
- * engine goes idle; the caller spins until every slice is done. Regions are run one at a time: the runner belongs
+ * engine goes idle; the caller spins until every worker is done. Regions are run one at a time: the runner belongs
  * to one engine, and its sequences run on the engine's single inference thread.
  */
 final class ParallelRunner implements AutoCloseable {
@@ -22,11 +23,14 @@ final class ParallelRunner implements AutoCloseable {
 
     /** Below this many multiply-adds a slice costs more to hand out than to compute. */
     private static final long MIN_WORK_PER_SLICE = 32 * 1024;
+    /** Chunks per thread of a region, so a delayed thread leaves its share to the others. */
+    private static final int CHUNKS_PER_THREAD = 8;
     /** About 100 microseconds of onSpinWait before a worker parks. */
     private static final int SPINS_BEFORE_PARKING = 20_000;
 
     private final int threads;
     private final Worker[] workers;
+    private final Region region = new Region();
 
     ParallelRunner(int threads) {
         if (threads < 1) {
@@ -45,21 +49,29 @@ final class ParallelRunner implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over {@code [0, count)} in up to {@link #threads()} slices, or on the caller alone when the
+     * Runs {@code task} over {@code [0, count)} on up to {@link #threads()} threads, or on the caller alone when the
      * work is too small to be worth handing out ({@code costPerItem * count} below a threshold).
+     *
+     * <p>The range is cut into about {@link #CHUNKS_PER_THREAD} chunks per thread, which the threads take in turn
+     * from a shared counter, instead of one fixed slice each: on a 2-core machine that also runs the HTTP server
+     * and other processes, a thread that loses its core for a moment would otherwise hold up the whole region
+     * while the other one spins, finished.
      */
     void forRange(int count, long costPerItem, RangeTask task) {
-        int slices = (int) Math.min(threads, Math.max(1, count * costPerItem / MIN_WORK_PER_SLICE));
-        slices = Math.min(slices, count);
-        if (slices <= 1) {
+        int participants = (int) Math.min(threads, Math.max(1, count * costPerItem / MIN_WORK_PER_SLICE));
+        participants = Math.min(participants, count);
+        if (participants <= 1) {
             task.run(0, 0, count);
             return;
         }
-        for (int s = 1; s < slices; s++) {
-            workers[s - 1].start(task, (int) ((long) count * s / slices), (int) ((long) count * (s + 1) / slices));
+        int chunks = (int) Math.min(count, Math.max(participants,
+                Math.min((long) participants * CHUNKS_PER_THREAD, count * costPerItem / MIN_WORK_PER_SLICE)));
+        region.begin(task, count, chunks);
+        for (int s = 1; s < participants; s++) {
+            workers[s - 1].start(region);
         }
-        task.run(0, 0, (int) ((long) count / slices));
-        for (int s = 1; s < slices; s++) {
+        region.runChunks(0);
+        for (int s = 1; s < participants; s++) {
             workers[s - 1].awaitDone();
         }
     }
@@ -73,7 +85,43 @@ final class ParallelRunner implements AutoCloseable {
     }
 
     /**
-     * One pool thread. The caller publishes a slice by writing task/from/to and then incrementing the volatile
+     * The region being run: {@code chunks} chunks of {@code [0, count)}, chunk c about
+     * {@code [count * c / chunks, count * (c + 1) / chunks)}, handed out by an atomic counter.
+     */
+    private static final class Region {
+        private static final int ALIGNMENT = 16;
+        private final AtomicInteger nextChunk = new AtomicInteger();
+        private RangeTask task;
+        private int count;
+        private int chunks;
+
+        /** Called by the caller before the workers are started, which publishes these fields to them. */
+        void begin(RangeTask task, int count, int chunks) {
+            this.task = task;
+            this.count = count;
+            this.chunks = chunks;
+            nextChunk.set(0);
+        }
+
+        /** Runs chunks until none are left. */
+        void runChunks(int worker) {
+            for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+                task.run(worker, boundary(c), boundary(c + 1));
+            }
+        }
+
+        /**
+         * Where chunk c starts: a multiple of {@link #ALIGNMENT} items when the chunks are long enough, so that row
+         * ranges keep whole groups of the matMul kernel's rows.
+         */
+        private int boundary(int c) {
+            int start = (int) ((long) count * c / chunks);
+            return c == chunks || count < chunks * ALIGNMENT ? start : start & -ALIGNMENT;
+        }
+    }
+
+    /**
+     * One pool thread. The caller publishes a region by writing its field and then incrementing the volatile
      * {@code requested}; the worker publishes completion by setting the volatile {@code finished} to the same value.
      * Both sides write their flag before reading the other's ({@code requested} then {@code parked}, and
      * {@code parked} then {@code requested}), so a worker never sleeps through a request.
@@ -81,9 +129,7 @@ final class ParallelRunner implements AutoCloseable {
     private static final class Worker implements Runnable {
         final Thread thread;
         private final int index;
-        private RangeTask task;
-        private int from;
-        private int to;
+        private Region region;
         private volatile long requested;
         private volatile long finished;
         private volatile boolean parked;
@@ -96,10 +142,8 @@ final class ParallelRunner implements AutoCloseable {
             thread.setDaemon(true);
         }
 
-        void start(RangeTask task, int from, int to) {
-            this.task = task;
-            this.from = from;
-            this.to = to;
+        void start(Region region) {
+            this.region = region;
             requested = requested + 1;
             if (parked) {
                 LockSupport.unpark(thread);
@@ -145,7 +189,7 @@ final class ParallelRunner implements AutoCloseable {
                 }
                 done++;
                 try {
-                    task.run(index, from, to);
+                    region.runChunks(index);
                 } catch (Throwable t) {
                     failure = t;
                 }
