@@ -52,7 +52,7 @@ final class CpuSequence implements Sequence {
     private final float[] ropeSin;
     // Per worker thread.
     private final float[][] attentionScores; // a row of scores over positions
-    private final float[][] matMulScratch;   // dequantized weights
+    private final float[][] matMulScratch;   // packed activations, sums, dequantized weights
 
     // The projection being run by projectSlice, set by project() before it hands out the rows.
     private List<WeightMatrix> projectionMatrices;
@@ -87,7 +87,8 @@ final class CpuSequence implements Sequence {
         this.ropeCos = new float[tile * config.ropeDimension() / 2];
         this.ropeSin = new float[tile * config.ropeDimension() / 2];
         this.attentionScores = new float[parallel.threads()][capacity];
-        this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize()];
+        this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize(tile,
+                Math.max(embd, config.feedForwardLength()))];
     }
 
     @Override
