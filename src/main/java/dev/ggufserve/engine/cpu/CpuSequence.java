@@ -52,6 +52,7 @@ final class CpuSequence implements Sequence {
     private final float[] ropeSin;
     // Per worker thread.
     private final float[][] attentionScores; // a row of scores over positions
+    private final float[][] tileAttentionScratch; // TileAttention's; grown with the positions attended
     private final float[][] matMulScratch;   // packed activations, sums, dequantized weights
 
     // The projection being run by projectSlice, set by project() before it hands out the rows.
@@ -64,6 +65,9 @@ final class CpuSequence implements Sequence {
     private int attentionLayer;
     private int attentionFirstPosition;
     private final ParallelRunner.RangeTask attendSlice = this::attendSlice;
+    private final TileAttention tileAttention;
+    private int attentionTokens;
+    private final ParallelRunner.RangeTask attendTileSlice = this::attendTileSlice;
 
     CpuSequence(ModelConfig config, ModelWeights weights, ParallelRunner parallel, int capacity) {
         this.config = config;
@@ -87,6 +91,9 @@ final class CpuSequence implements Sequence {
         this.ropeCos = new float[tile * config.ropeDimension() / 2];
         this.ropeSin = new float[tile * config.ropeDimension() / 2];
         this.attentionScores = new float[parallel.threads()][capacity];
+        this.tileAttentionScratch = new float[parallel.threads()][0];
+        this.tileAttention = new TileAttention(kvCache, config.headDimension(), config.kvDimension(),
+                config.slidingWindow(), attentionScale);
         this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize(tile,
                 Math.max(embd, config.feedForwardLength()))];
     }
@@ -159,8 +166,15 @@ final class CpuSequence implements Sequence {
             }
             attentionLayer = layer;
             attentionFirstPosition = length;
+            attentionTokens = count;
             int heads = config.headCount();
-            parallel.forRange(count * heads, (long) (length + count) * config.headDimension() * 2, attendSlice);
+            if (count == 1) {
+                parallel.forRange(count * heads, (long) (length + count) * config.headDimension() * 2, attendSlice);
+            } else {
+                int blocks = (count + TileAttention.QUERIES - 1) / TileAttention.QUERIES;
+                parallel.forRange(blocks * heads,
+                        (long) (length + count) * config.headDimension() * 2 * TileAttention.QUERIES, attendTileSlice);
+            }
             project(List.of(w.attentionOutput()), attentionOutput, count, projected);
             VectorMath.addInto(residual, projected, count * embd);
 
@@ -265,6 +279,31 @@ final class CpuSequence implements Sequence {
                 vectors[first] = a * cos - b * sin;
                 vectors[second] = b * cos + a * sin;
             }
+        }
+    }
+
+    /**
+     * Causal attention of a tile of several tokens for items {@code [from, to)}: item = block * heads + head, where
+     * block b holds the tile's tokens {@code [b * TileAttention.QUERIES, (b + 1) * TileAttention.QUERIES)}.
+     */
+    private void attendTileSlice(int worker, int from, int to) {
+        int headDim = config.headDimension();
+        int heads = config.headCount();
+        int headsPerKv = heads / config.kvHeadCount();
+        int needed = tileAttention.scratchSize(attentionFirstPosition + attentionTokens);
+        if (tileAttentionScratch[worker].length < needed) {
+            // grown in steps of 512 positions, so a long prompt reallocates only every few tiles
+            int positions = (attentionFirstPosition + attentionTokens + 511) / 512 * 512;
+            tileAttentionScratch[worker] = new float[tileAttention.scratchSize(positions)];
+        }
+        for (int item = from; item < to; item++) {
+            int block = item / heads;
+            int head = item % heads;
+            int firstQuery = block * TileAttention.QUERIES;
+            int queries = Math.min(TileAttention.QUERIES, attentionTokens - firstQuery);
+            tileAttention.attend(attentionLayer, qkv, qkvWidth, head * headDim, (head / headsPerKv) * headDim,
+                    firstQuery, queries, attentionFirstPosition, attentionOutput, config.embeddingLength(),
+                    head * headDim, tileAttentionScratch[worker]);
         }
     }
 
