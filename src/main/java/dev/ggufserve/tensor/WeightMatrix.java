@@ -151,13 +151,13 @@ public abstract sealed class WeightMatrix
 
     /** Columns per pass of {@link #matMul}: a multiple of every block size; one row group's dequantized pass
      * ({@link FloatTile#ROWS} x 1024 floats = 24 KB) stays in L1 while every token vector is multiplied with it, and
-     * a 64-token tile's packed activations for one pass (256 KB) stay in L2 while every row group of a row block
+     * a 128-token tile's packed activations for one pass (512 KB) stay in L2 while every row group of a row block
      * uses them. */
     static final int COLUMN_PASS = 1024;
 
     /** Rows whose outputs {@link #matMul} accumulates across all column passes before writing them out: 16 row
      * groups, so each pass of the packed activations is read from L2 16 times per trip from L3, and the block's
-     * accumulators (96 rows x 64 tokens = 24 KB) stay in L1/L2. */
+     * accumulators (96 rows x 128 tokens = 48 KB) stay in L2. */
     static final int ROW_BLOCK = 16 * FloatTile.ROWS;
 
     /** The float scratch one thread needs for {@link #matMul} of up to {@code maxTokens} tokens of up to

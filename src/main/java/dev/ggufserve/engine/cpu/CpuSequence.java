@@ -23,10 +23,12 @@ import java.util.List;
 final class CpuSequence implements Sequence {
 
     /**
-     * Prompt tokens processed together. 64 rows of activations keep the column passes of matMul in L2 and make
-     * decoding the weights a small share of the work; longer prompts run as several tiles.
+     * Prompt tokens processed together: each weight is decoded once per tile, so the decoding (and the reading of the
+     * weights from memory) is shared by up to 128 tokens; the tile's packed activations for one column pass of
+     * matMul (512 KB) still fit in L2. Longer prompts run as several tiles. Measured against 64 on a 512-token
+     * prompt: 3-5% faster.
      */
-    static final int TILE = 64;
+    static final int TILE = 128;
 
     private final ModelConfig config;
     private final ModelWeights weights;
