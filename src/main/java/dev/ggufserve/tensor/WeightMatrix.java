@@ -182,7 +182,8 @@ public abstract sealed class WeightMatrix
      * blocks of {@link #ROW_BLOCK}; for each block, columns in passes of {@link #COLUMN_PASS}, and in each pass every
      * group of {@link FloatTile#ROWS} rows is dequantized once into scratch and multiplied with all token vectors.
      * So each weight is decoded once per tile rather than once per token, and the tile's activations for a pass
-     * stay in cache. The block's sums accumulate in scratch and are written to {@code out} at the end.
+     * stay in cache. Before a block is dequantized its weights are read once in address order ({@link #touch}). The
+     * block's sums accumulate in scratch and are written to {@code out} at the end.
      */
     public final void matMul(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
             int rowFrom, int rowTo, float[] scratch) {
