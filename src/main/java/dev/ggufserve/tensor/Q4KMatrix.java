@@ -112,6 +112,10 @@ final class Q4KMatrix extends WeightMatrix {
         return Lanes.sum(lowSum.add(highSum).sub(minSum));
     }
 
+    /**
+     * The 8 scales and mins taken apart once per super-block as whole words ({@link KQuantScales#scales},
+     * {@link KQuantScales#mins}), and the nibbles split on int lanes (x86 has no byte shift), as in {@link #dotRow}.
+     */
     @Override
     void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
         for (int block = 0; block < blocks; block++) {
@@ -121,23 +125,24 @@ final class Q4KMatrix extends WeightMatrix {
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
             long scalesFirst8 = KQuantScales.first8(segment, blockOffset + SCALES);
             int scalesLast4 = KQuantScales.last4(segment, blockOffset + SCALES);
+            long scales = KQuantScales.scales(scalesFirst8, scalesLast4);
+            long mins = KQuantScales.mins(scalesFirst8, scalesLast4);
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                float lowScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, lowSubBlock);
-                float lowMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, lowSubBlock);
-                float highScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, highSubBlock);
-                float highMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, highSubBlock);
+                float lowScale = d * ((int) (scales >>> 8 * lowSubBlock) & 0xFF);
+                float lowMin = dmin * ((int) (mins >>> 8 * lowSubBlock) & 0xFF);
+                float highScale = d * ((int) (scales >>> 8 * highSubBlock) & 0xFF);
+                float highMin = dmin * ((int) (mins >>> 8 * highSubBlock) & 0xFF);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
                 int outLow = outBlock + lowSubBlock * SUB_BLOCK;
                 int outHigh = outBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
-                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    ByteVector lowQuants = packed.and((byte) 0x0F);
-                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4);
-                    ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    ((FloatVector) packed.and(0x0F).convert(VectorOperators.I2F, 0))
                             .fma(lowScale, -lowMin).intoArray(out, outLow + l);
-                    ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
                             .fma(highScale, -highMin).intoArray(out, outHigh + l);
                 }
             }

@@ -12,7 +12,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -111,6 +110,8 @@ final class Q5KMatrix extends WeightMatrix {
         return Lanes.sum(lowSum.add(highSum).sub(minSum));
     }
 
+    /** As {@link Q4KMatrix}'s: scales and mins taken apart once per super-block, and the nibbles with their fifth
+     * bits assembled in int lanes as in {@link #dotRow}. */
     @Override
     void dequantizeBlocks(long offset, int blocks, float[] out, int outOffset) {
         for (int block = 0; block < blocks; block++) {
@@ -120,32 +121,31 @@ final class Q5KMatrix extends WeightMatrix {
             float dmin = Bytes.float16(segment, blockOffset + DMIN);
             long scalesFirst8 = KQuantScales.first8(segment, blockOffset + SCALES);
             int scalesLast4 = KQuantScales.last4(segment, blockOffset + SCALES);
+            long scales = KQuantScales.scales(scalesFirst8, scalesLast4);
+            long mins = KQuantScales.mins(scalesFirst8, scalesLast4);
+            long qh = blockOffset + QH;
             for (int chunk = 0; chunk < CHUNKS; chunk++) {
                 int lowSubBlock = 2 * chunk;
                 int highSubBlock = 2 * chunk + 1;
-                float lowScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, lowSubBlock);
-                float lowMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, lowSubBlock);
-                float highScale = d * KQuantScales.scale(scalesFirst8, scalesLast4, highSubBlock);
-                float highMin = dmin * KQuantScales.min(scalesFirst8, scalesLast4, highSubBlock);
+                float lowScale = d * ((int) (scales >>> 8 * lowSubBlock) & 0xFF);
+                float lowMin = dmin * ((int) (mins >>> 8 * lowSubBlock) & 0xFF);
+                float highScale = d * ((int) (scales >>> 8 * highSubBlock) & 0xFF);
+                float highMin = dmin * ((int) (mins >>> 8 * highSubBlock) & 0xFF);
                 long chunkQs = blockOffset + QS + chunk * SUB_BLOCK;
-                long qh = blockOffset + QH;
-                byte lowBit = (byte) (1 << lowSubBlock);
-                byte highBit = (byte) (1 << highSubBlock);
                 int outLow = outBlock + lowSubBlock * SUB_BLOCK;
                 int outHigh = outBlock + highSubBlock * SUB_BLOCK;
                 for (int l = 0; l < SUB_BLOCK; l += COUNT) {
-                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE);
-                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE);
-                    VectorMask<Byte> lowHasFifthBit = highBits.and(lowBit).compare(VectorOperators.NE, 0);
-                    VectorMask<Byte> highHasFifthBit = highBits.and(highBit).compare(VectorOperators.NE, 0);
-                    ByteVector lowQuants = packed.and((byte) 0x0F)
-                            .lanewise(VectorOperators.OR, FIFTH_BIT, lowHasFifthBit);
-                    ByteVector highQuants = packed.lanewise(VectorOperators.LSHR, 4)
-                            .lanewise(VectorOperators.OR, FIFTH_BIT, highHasFifthBit);
-                    ((FloatVector) lowQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .fma(lowScale, -lowMin).intoArray(out, outLow + l);
-                    ((FloatVector) highQuants.convertShape(VectorOperators.B2F, FLOATS, 0))
-                            .fma(highScale, -highMin).intoArray(out, outHigh + l);
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, chunkQs + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                    IntVector highBits = ((IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0))
+                            .lanewise(VectorOperators.LSHR, lowSubBlock);
+                    ((FloatVector) packed.and(0x0F)
+                            .or(highBits.lanewise(VectorOperators.LSHL, 4).and(FIFTH_BIT))
+                            .convert(VectorOperators.I2F, 0)).fma(lowScale, -lowMin).intoArray(out, outLow + l);
+                    ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4)
+                            .or(highBits.lanewise(VectorOperators.LSHL, 3).and(FIFTH_BIT))
+                            .convert(VectorOperators.I2F, 0)).fma(highScale, -highMin).intoArray(out, outHigh + l);
                 }
             }
         }

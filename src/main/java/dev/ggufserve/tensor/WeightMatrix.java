@@ -3,6 +3,7 @@ package dev.ggufserve.tensor;
 import dev.ggufserve.gguf.GgmlType;
 import dev.ggufserve.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -13,8 +14,8 @@ import java.util.Objects;
  *
  * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
  * {@link #matMul} (a tile of tokens: prefill) dequantizes each weight once into float scratch and multiplies it
- * with every token of the tile in a register-blocked float kernel ({@link FloatTile}). Instances are immutable and
- * safe to share between threads.
+ * with every token of the tile in register-blocked outer-product float kernels ({@link FloatTile}). Instances are
+ * immutable and safe to share between threads.
  */
 public abstract sealed class WeightMatrix
         permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
@@ -148,25 +149,41 @@ public abstract sealed class WeightMatrix
         return buffer;
     }
 
-    /** Columns per pass of {@link #matMul}: a multiple of every block size, small enough that the tile's
-     * activations for one pass (64 tokens x 1024 floats = 256 KB) stay in a Zen 4 core's 1 MB L2 while every row
-     * group of the slice is multiplied with them, and long enough that the 16 fixed-order lane sums ending each
-     * 4x4 kernel call ({@link Lanes#sum}) stay a small share of its work. */
+    /** Columns per pass of {@link #matMul}: a multiple of every block size; one row group's dequantized pass
+     * ({@link FloatTile#ROWS} x 1024 floats = 24 KB) stays in L1 while every token vector is multiplied with it, and
+     * a 128-token tile's packed activations for one pass (512 KB) stay in L2 while every row group of a row block
+     * uses them. */
     static final int COLUMN_PASS = 1024;
 
-    /** The float scratch one thread needs for {@link #matMul}. */
-    public static int matMulScratchSize() {
-        return FloatTile.ROWS * COLUMN_PASS + FloatTile.LANES_SCRATCH;
+    /** Rows whose outputs {@link #matMul} accumulates across all column passes before writing them out: 16 row
+     * groups, so each pass of the packed activations is read from L2 16 times per trip from L3, and the block's
+     * accumulators (96 rows x 128 tokens = 48 KB) stay in L2. */
+    static final int ROW_BLOCK = 16 * FloatTile.ROWS;
+
+    /** The float scratch one thread needs for {@link #matMul} of up to {@code maxTokens} tokens of up to
+     * {@code maxCols} columns. */
+    public static int matMulScratchSize(int maxTokens, int maxCols) {
+        int width = paddedTokens(maxTokens);
+        return maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
+    }
+
+    /** Tokens rounded up to whole vectors: the packed activations' values per column. */
+    private static int paddedTokens(int tokens) {
+        return (tokens + Lanes.COUNT - 1) / Lanes.COUNT * Lanes.COUNT;
     }
 
     /**
      * The product of a tile of {@code tokens} activation rows with rows {@code [rowFrom, rowTo)}: for each token t,
      * {@code out[outOffset + t * outStride + r] = dot(r, x, t * xStride)}. Callers split the rows across threads,
-     * each with its own {@code scratch} of {@link #matMulScratchSize()} floats.
+     * each with its own {@code scratch} of {@link #matMulScratchSize} floats.
      *
-     * <p>Columns go in passes of {@link #COLUMN_PASS}; in each pass every group of {@link FloatTile#ROWS} rows is
-     * dequantized once into scratch, then multiplied with the tokens 4 at a time. So each weight is decoded once per
-     * tile rather than once per token, and the tile's activations for a pass stay in cache.
+     * <p>The activations are first packed transposed into scratch (per column, the tokens' values side by side,
+     * padded with zeros to whole vectors), as the outer-product kernels of {@link FloatTile} need. Rows then go in
+     * blocks of {@link #ROW_BLOCK}; for each block, columns in passes of {@link #COLUMN_PASS}, and in each pass every
+     * group of {@link FloatTile#ROWS} rows is dequantized once into scratch and multiplied with all token vectors.
+     * So each weight is decoded once per tile rather than once per token, and the tile's activations for a pass
+     * stay in cache. Before a block is dequantized its weights are read once in address order ({@link #touch}). The
+     * block's sums accumulate in scratch and are written to {@code out} at the end.
      */
     public final void matMul(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
             int rowFrom, int rowTo, float[] scratch) {
@@ -176,37 +193,72 @@ public abstract sealed class WeightMatrix
         }
         Objects.checkFromIndexSize(0, (tokens - 1) * xStride + cols, x.length);
         Objects.checkFromToIndex(outOffset + rowFrom, outOffset + (tokens - 1) * outStride + rowTo, out.length);
-        Objects.checkFromIndexSize(0, matMulScratchSize(), scratch.length);
-        for (int t = 0; t < tokens; t++) {
-            Arrays.fill(out, outOffset + t * outStride + rowFrom, outOffset + t * outStride + rowTo, 0f);
+        Objects.checkFromIndexSize(0, matMulScratchSize(tokens, cols), scratch.length);
+        int width = paddedTokens(tokens);
+        // scratch: packed activations (cols x width) | the row block's sums (ROW_BLOCK x width) | a dequantized group
+        int sums = cols * width;
+        int group = sums + ROW_BLOCK * width;
+        for (int j = 0; j < cols; j++) {
+            for (int t = 0; t < tokens; t++) {
+                scratch[j * width + t] = x[t * xStride + j];
+            }
+            Arrays.fill(scratch, j * width + tokens, (j + 1) * width, 0f);
         }
         int blockSize = type.blockSize();
         long blockBytes = type.bytesFor(blockSize);
-        // scratch holds the dequantized rows of a group, then the 4x4 kernel's lane sums
-        int lanesOffset = FloatTile.ROWS * COLUMN_PASS;
-        for (int column = 0; column < cols; column += COLUMN_PASS) {
-            int length = Math.min(COLUMN_PASS, cols - column);
-            long passOffset = column / blockSize * blockBytes;
-            for (int row = rowFrom; row < rowTo; row += FloatTile.ROWS) {
-                int groupRows = Math.min(FloatTile.ROWS, rowTo - row);
-                for (int i = 0; i < groupRows; i++) {
-                    dequantizeBlocks((row + i) * rowBytes + passOffset, length / blockSize, scratch, i * length);
-                }
-                int t = 0;
-                if (groupRows == FloatTile.ROWS && length % Lanes.COUNT == 0) {
-                    for (; t + FloatTile.TOKENS <= tokens; t += FloatTile.TOKENS) {
-                        FloatTile.add4x4(scratch, 0, length, x, t * xStride + column, xStride,
-                                out, outOffset + t * outStride + row, outStride, scratch, lanesOffset);
-                    }
-                }
-                for (; t < tokens; t++) {
+        long touched = 0;
+        for (int block = rowFrom; block < rowTo; block += ROW_BLOCK) {
+            int blockRows = Math.min(ROW_BLOCK, rowTo - block);
+            touched += touch(block * rowBytes, blockRows * rowBytes);
+            Arrays.fill(scratch, sums, sums + blockRows * width, 0f);
+            for (int column = 0; column < cols; column += COLUMN_PASS) {
+                int length = Math.min(COLUMN_PASS, cols - column);
+                long passOffset = column / blockSize * blockBytes;
+                for (int first = 0; first < blockRows; first += FloatTile.ROWS) {
+                    int groupRows = Math.min(FloatTile.ROWS, blockRows - first);
                     for (int i = 0; i < groupRows; i++) {
-                        out[outOffset + t * outStride + row + i] +=
-                                FloatTile.dot(scratch, i * length, x, t * xStride + column, length);
+                        dequantizeBlocks((block + first + i) * rowBytes + passOffset, length / blockSize, scratch,
+                                group + i * length);
+                    }
+                    // a partial last group multiplies zero rows, whose sums are never written out
+                    Arrays.fill(scratch, group + groupRows * length, group + FloatTile.ROWS * length, 0f);
+                    int groupSums = sums + first * width;
+                    int v = 0;
+                    for (; v + FloatTile.VECTORS * Lanes.COUNT <= width; v += FloatTile.VECTORS * Lanes.COUNT) {
+                        FloatTile.add6x4(scratch, group, length, scratch, column * width + v, width, length,
+                                scratch, groupSums + v);
+                    }
+                    for (; v < width; v += Lanes.COUNT) {
+                        FloatTile.add6x1(scratch, group, length, scratch, column * width + v, width, length,
+                                scratch, groupSums + v);
                     }
                 }
             }
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < blockRows; r++) {
+                    out[outOffset + t * outStride + block + r] = scratch[sums + r * width + t];
+                }
+            }
         }
+        touchSink = touched;
+    }
+
+    /** Where {@link #touch} results go, so the JIT cannot drop the reads. */
+    @SuppressWarnings("unused")
+    private static volatile long touchSink;
+
+    /**
+     * Reads one byte of every cache line of {@code [offset, offset + bytes)} in address order, which brings them
+     * into the caches at the speed of a sequential stream (the hardware prefetcher runs ahead of it). matMul reads a
+     * row block's weights pass by pass, a short piece of each row at a time; from memory that pattern stalls on
+     * every few lines, because the prefetcher never sees a long enough run.
+     */
+    private long touch(long offset, long bytes) {
+        long sum = 0;
+        for (long line = 0; line < bytes; line += 64) {
+            sum += segment.get(ValueLayout.JAVA_BYTE, offset + line);
+        }
+        return sum;
     }
 
     /** The dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset ...]}; indices checked. */

@@ -42,7 +42,7 @@ public final class KernelBench {
             x[i] = (float) random.nextGaussian();
         }
         float[] out = new float[tokens * rows];
-        float[] scratch = new float[WeightMatrix.matMulScratchSize()];
+        float[] scratch = new float[WeightMatrix.matMulScratchSize(tokens, cols)];
         double[] gbs = new double[passes];
         double[] gmacs = new double[passes];
         int matMulRows = rows / 8;

@@ -13,12 +13,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link WeightMatrix#matMul} (the prefill tile kernel) against a double-precision sum over the reference weights, for
- * every type: token counts that use the 4x4 kernel and its remainder, row ranges that are not multiples of 4, rows
- * longer than one column pass, and outputs left untouched outside the range.
+ * every type: token counts that use the 4-vector kernel, the 1-vector kernel and padding, row ranges longer than one
+ * row block and not multiples of the row group, rows longer than one column pass, and outputs left untouched outside
+ * the range.
  */
 class WeightMatrixMatMulTest {
 
-    private static final int ROWS = 11;
+    private static final int ROWS = WeightMatrix.ROW_BLOCK + 11;
     private static final int OUT_OFFSET = 2;
 
     /** Two column passes and a partial third for the quantized types; an odd count for plain floats. */
@@ -29,11 +30,17 @@ class WeightMatrixMatMulTest {
     @ParameterizedTest
     @EnumSource(GgmlType.class)
     void matMulMatchesDoublePrecisionSum(GgmlType type) {
+        // 4 token vectors and a partial fifth; then a partial first only
+        for (int tokens : new int[] {4 * 16 + 7, 7}) {
+            check(type, tokens);
+        }
+    }
+
+    private static void check(GgmlType type, int tokens) {
         int cols = columns(type);
-        Random random = new Random(41 + type.id());
+        Random random = new Random(41 + type.id() + tokens);
         byte[] bytes = RandomWeights.bytes(type, ROWS * cols, random);
         double[] weights = ReferenceDequantizer.dequantize(bytes, type, ROWS * cols);
-        int tokens = 7;
         int xStride = cols + 5;
         int outStride = ROWS + OUT_OFFSET + 3;
         float[] x = RandomWeights.floats(tokens * xStride, random);
@@ -44,9 +51,9 @@ class WeightMatrixMatMulTest {
             float[] out = new float[tokens * outStride];
             Arrays.fill(out, Float.NaN);
             int rowFrom = 1;
-            int rowTo = 10;
+            int rowTo = ROWS - 1;
             matrix.matMul(x, xStride, tokens, out, OUT_OFFSET, outStride, rowFrom, rowTo,
-                    new float[WeightMatrix.matMulScratchSize()]);
+                    new float[WeightMatrix.matMulScratchSize(tokens, cols)]);
             for (int t = 0; t < tokens; t++) {
                 for (int r = 0; r < ROWS; r++) {
                     float actual = out[t * outStride + OUT_OFFSET + r];
@@ -61,7 +68,7 @@ class WeightMatrixMatMulTest {
                         exact += term;
                         magnitude += Math.abs(term);
                     }
-                    assertEquals(exact, actual, 1e-5 * magnitude, type + " token " + t + " row " + r);
+                    assertEquals(exact, actual, 1e-5 * magnitude, type + " tokens " + tokens + ": token " + t + " row " + r);
                 }
             }
         }

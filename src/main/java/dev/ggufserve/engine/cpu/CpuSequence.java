@@ -23,10 +23,12 @@ import java.util.List;
 final class CpuSequence implements Sequence {
 
     /**
-     * Prompt tokens processed together. 64 rows of activations keep the column passes of matMul in L2 and make
-     * decoding the weights a small share of the work; longer prompts run as several tiles.
+     * Prompt tokens processed together: each weight is decoded once per tile, so the decoding (and the reading of the
+     * weights from memory) is shared by up to 128 tokens; the tile's packed activations for one column pass of
+     * matMul (512 KB) still fit in L2. Longer prompts run as several tiles. Measured against 64 on a 512-token
+     * prompt: 3-5% faster.
      */
-    static final int TILE = 64;
+    static final int TILE = 128;
 
     private final ModelConfig config;
     private final ModelWeights weights;
@@ -52,7 +54,8 @@ final class CpuSequence implements Sequence {
     private final float[] ropeSin;
     // Per worker thread.
     private final float[][] attentionScores; // a row of scores over positions
-    private final float[][] matMulScratch;   // dequantized weights
+    private final float[][] tileAttentionScratch; // TileAttention's; grown with the positions attended
+    private final float[][] matMulScratch;   // packed activations, sums, dequantized weights
 
     // The projection being run by projectSlice, set by project() before it hands out the rows.
     private List<WeightMatrix> projectionMatrices;
@@ -64,6 +67,9 @@ final class CpuSequence implements Sequence {
     private int attentionLayer;
     private int attentionFirstPosition;
     private final ParallelRunner.RangeTask attendSlice = this::attendSlice;
+    private final TileAttention tileAttention;
+    private int attentionTokens;
+    private final ParallelRunner.RangeTask attendTileSlice = this::attendTileSlice;
 
     CpuSequence(ModelConfig config, ModelWeights weights, ParallelRunner parallel, int capacity) {
         this.config = config;
@@ -87,7 +93,11 @@ final class CpuSequence implements Sequence {
         this.ropeCos = new float[tile * config.ropeDimension() / 2];
         this.ropeSin = new float[tile * config.ropeDimension() / 2];
         this.attentionScores = new float[parallel.threads()][capacity];
-        this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize()];
+        this.tileAttentionScratch = new float[parallel.threads()][0];
+        this.tileAttention = new TileAttention(kvCache, config.headDimension(), config.kvDimension(),
+                config.slidingWindow(), attentionScale);
+        this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize(tile,
+                Math.max(embd, config.feedForwardLength()))];
     }
 
     @Override
@@ -158,8 +168,15 @@ final class CpuSequence implements Sequence {
             }
             attentionLayer = layer;
             attentionFirstPosition = length;
+            attentionTokens = count;
             int heads = config.headCount();
-            parallel.forRange(count * heads, (long) (length + count) * config.headDimension() * 2, attendSlice);
+            if (count == 1) {
+                parallel.forRange(count * heads, (long) (length + count) * config.headDimension() * 2, attendSlice);
+            } else {
+                int blocks = (count + TileAttention.QUERIES - 1) / TileAttention.QUERIES;
+                parallel.forRange(blocks * heads,
+                        (long) (length + count) * config.headDimension() * 2 * TileAttention.QUERIES, attendTileSlice);
+            }
             project(List.of(w.attentionOutput()), attentionOutput, count, projected);
             VectorMath.addInto(residual, projected, count * embd);
 
@@ -264,6 +281,31 @@ final class CpuSequence implements Sequence {
                 vectors[first] = a * cos - b * sin;
                 vectors[second] = b * cos + a * sin;
             }
+        }
+    }
+
+    /**
+     * Causal attention of a tile of several tokens for items {@code [from, to)}: item = block * heads + head, where
+     * block b holds the tile's tokens {@code [b * TileAttention.QUERIES, (b + 1) * TileAttention.QUERIES)}.
+     */
+    private void attendTileSlice(int worker, int from, int to) {
+        int headDim = config.headDimension();
+        int heads = config.headCount();
+        int headsPerKv = heads / config.kvHeadCount();
+        int needed = tileAttention.scratchSize(attentionFirstPosition + attentionTokens);
+        if (tileAttentionScratch[worker].length < needed) {
+            // grown in steps of 512 positions, so a long prompt reallocates only every few tiles
+            int positions = (attentionFirstPosition + attentionTokens + 511) / 512 * 512;
+            tileAttentionScratch[worker] = new float[tileAttention.scratchSize(positions)];
+        }
+        for (int item = from; item < to; item++) {
+            int block = item / heads;
+            int head = item % heads;
+            int firstQuery = block * TileAttention.QUERIES;
+            int queries = Math.min(TileAttention.QUERIES, attentionTokens - firstQuery);
+            tileAttention.attend(attentionLayer, qkv, qkvWidth, head * headDim, (head / headsPerKv) * headDim,
+                    firstQuery, queries, attentionFirstPosition, attentionOutput, config.embeddingLength(),
+                    head * headDim, tileAttentionScratch[worker]);
         }
     }
 

@@ -35,10 +35,10 @@ class TiledPrefillTest {
         float[][] tiled = new float[prompt.length][];
         float[][] single = new float[prompt.length][];
         try (GgufFile gguf = GgufFile.open(file); CpuEngine engine = CpuEngine.load(gguf, 2)) {
-            try (Sequence sequence = engine.newSequence(256)) {
+            try (Sequence sequence = engine.newSequence(3 * CpuSequence.TILE)) {
                 sequence.append(prompt, (index, logits) -> tiled[index] = logits.clone());
             }
-            try (Sequence sequence = engine.newSequence(256)) {
+            try (Sequence sequence = engine.newSequence(3 * CpuSequence.TILE)) {
                 for (int i = 0; i < prompt.length; i++) {
                     single[i] = sequence.append(new int[] {prompt[i]}, null).clone();
                 }

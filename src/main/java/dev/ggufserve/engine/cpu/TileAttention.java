@@ -1,0 +1,379 @@
+package dev.ggufserve.engine.cpu;
+
+import dev.ggufserve.tensor.Lanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Causal attention of one head for a block of {@link #QUERIES} consecutive prompt tokens at once, as two small
+ * matrix products in the outer-product form of the prefill kernels: scores^T[t][i] = k_t . q_i for every key t the
+ * block sees, then out^T[d][i] = sum_t p[t][i] * v_t[d]. The block's queries sit side by side in vector lanes
+ * (packed transposed, {@link #QUERIES} = 4 vectors), so each key or value element loaded is broadcast once and used
+ * for every query of the block, and the softmax runs lane-wise with no lane sums. Per token and head this replaces a
+ * dot product and a scaled add per position, each over one head's 96 values with a lane sum, by FMAs that run at the
+ * vector units' rate.
+ *
+ * <p>Every lane's sums run in position order, so the result does not depend on how many queries share a block.
+ * Lanes of queries beyond the tile (padding) and keys a query may not see (later positions, or before its sliding
+ * window) get probability 0.
+ */
+final class TileAttention {
+
+    private static final VectorSpecies<Float> FLOATS = Lanes.FLOATS;
+    private static final int COUNT = FLOATS.length();
+    /** Query vectors per block. */
+    private static final int VECTORS = 4;
+    /** Queries per block. */
+    static final int QUERIES = VECTORS * COUNT;
+    /** Keys per scores kernel call, value dimensions per output kernel call. */
+    private static final int GROUP = 6;
+
+    private final KvCache kvCache;
+    private final int headDim;
+    private final int kvDimension;
+    private final int window;
+    private final float scale;
+    /** Query i's lane index within its vector: 0, 1, ... COUNT - 1, as floats for comparing positions. */
+    private final FloatVector laneIndex;
+
+    TileAttention(KvCache kvCache, int headDim, int kvDimension, int window, float scale) {
+        this.kvCache = kvCache;
+        this.headDim = headDim;
+        this.kvDimension = kvDimension;
+        this.window = window;
+        this.scale = scale;
+        this.laneIndex = (FloatVector) IntVector.zero(FLOATS.withLanes(int.class)).addIndex(1)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** Scratch floats one thread needs for blocks attending up to {@code positions} positions. */
+    int scratchSize(int positions) {
+        return QUERIES + headDim * QUERIES + positions * QUERIES + headDim * QUERIES;
+    }
+
+    /**
+     * Attention of queries {@code [firstQuery, firstQuery + queries)} of the tile (token i at position
+     * {@code firstPosition + i}, its query at {@code qkv[i * qkvWidth + queryOffset ...]}), for the KV head whose
+     * values start at {@code kvOffset}, into {@code out[i * outStride + outOffset ...]}; queries at most
+     * {@link #QUERIES}. The cache must hold every position up to the last query's.
+     */
+    void attend(int layer, float[] qkv, int qkvWidth, int queryOffset, int kvOffset, int firstQuery, int queries,
+            int firstPosition, float[] out, int outStride, int outOffset, float[] scratch) {
+        int inverseSums = 0;
+        int queriesT = QUERIES;
+        int scoresT = queriesT + headDim * QUERIES;
+        int lastPosition = firstPosition + firstQuery + queries - 1;
+        int firstKey = window > 0 ? Math.max(0, firstPosition + firstQuery - window + 1) : 0;
+        int keys = lastPosition - firstKey + 1;
+        int outT = scoresT + keys * QUERIES;
+        // queries transposed: dimension d's QUERIES values side by side, zero past the last query
+        for (int d = 0; d < headDim; d++) {
+            for (int i = 0; i < QUERIES; i++) {
+                scratch[queriesT + d * QUERIES + i] =
+                        i < queries ? qkv[(firstQuery + i) * qkvWidth + queryOffset + d] : 0f;
+            }
+        }
+        for (int t = firstKey; t <= lastPosition; ) {
+            float[] page = kvCache.keyPage(layer, t);
+            int pageEnd = Math.min(lastPosition + 1, (t / KvCache.PAGE_POSITIONS + 1) * KvCache.PAGE_POSITIONS);
+            for (; t + GROUP <= pageEnd; t += GROUP) {
+                scores6(page, kvCache.offsetInPage(t) + kvOffset, scratch, queriesT, scratch,
+                        scoresT + (t - firstKey) * QUERIES);
+            }
+            for (; t < pageEnd; t++) {
+                scores1(page, kvCache.offsetInPage(t) + kvOffset, scratch, queriesT, scratch,
+                        scoresT + (t - firstKey) * QUERIES);
+            }
+        }
+        for (int v = 0; v < VECTORS; v++) {
+            softmax(scratch, scoresT + v * COUNT, firstKey, keys, firstPosition + firstQuery + v * COUNT,
+                    scratch, inverseSums + v * COUNT);
+        }
+        int d = 0;
+        for (; d + GROUP <= headDim; d += GROUP) {
+            values6(layer, kvOffset + d, firstKey, keys, scratch, scoresT, scratch, outT + d * QUERIES);
+        }
+        for (; d < headDim; d++) {
+            values1(layer, kvOffset + d, firstKey, keys, scratch, scoresT, scratch, outT + d * QUERIES);
+        }
+        for (int v = 0; v < VECTORS; v++) {
+            FloatVector inverse = FloatVector.fromArray(FLOATS, scratch, inverseSums + v * COUNT);
+            for (d = 0; d < headDim; d++) {
+                int at = outT + d * QUERIES + v * COUNT;
+                FloatVector.fromArray(FLOATS, scratch, at).mul(inverse).intoArray(scratch, at);
+            }
+        }
+        for (int i = 0; i < queries; i++) {
+            for (d = 0; d < headDim; d++) {
+                out[(firstQuery + i) * outStride + outOffset + d] = scratch[outT + d * QUERIES + i];
+            }
+        }
+    }
+
+    /**
+     * For one vector of the block's queries (lane i at position {@code firstPosition + i}): turns its scores (lanes
+     * from {@code scoresOffset}, row k for key {@code firstKey + k}) into unnormalized probabilities
+     * exp(scale * s - max) in place, 0 where the query may not see the key, and stores 1 / their sum per lane to
+     * {@code inverseSums[inverseOffset ...]}.
+     */
+    private void softmax(float[] scores, int scoresOffset, int firstKey, int keys, int firstPosition,
+            float[] inverseSums, int inverseOffset) {
+        FloatVector position = laneIndex.add(firstPosition);
+        FloatVector max = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        for (int k = 0, at = scoresOffset; k < keys; k++, at += QUERIES) {
+            FloatVector score = FloatVector.fromArray(FLOATS, scores, at).mul(scale);
+            max = max.max(score.blend(Float.NEGATIVE_INFINITY, hidden(position, firstKey + k)));
+        }
+        FloatVector sum = FloatVector.zero(FLOATS);
+        for (int k = 0, at = scoresOffset; k < keys; k++, at += QUERIES) {
+            FloatVector score = FloatVector.fromArray(FLOATS, scores, at).mul(scale);
+            FloatVector weight = exp(score.sub(max)).blend(0f, hidden(position, firstKey + k));
+            weight.intoArray(scores, at);
+            sum = sum.add(weight);
+        }
+        FloatVector.broadcast(FLOATS, 1f).div(sum).intoArray(inverseSums, inverseOffset);
+    }
+
+    /** Lanes of queries at {@code position} that may not see key {@code key}: later than the query, or before its
+     * window. */
+    private VectorMask<Float> hidden(FloatVector position, int key) {
+        VectorMask<Float> hidden = position.compare(VectorOperators.LT, key);
+        if (window > 0) {
+            hidden = hidden.or(position.compare(VectorOperators.GE, key + window));
+        }
+        return hidden;
+    }
+
+    /**
+     * e^x for x <= 0 (a softmax's shifted scores), lane-wise, to about 2 ulp: x = n ln2 + r with |r| <= ln2/2, e^r by
+     * a degree-6 Taylor polynomial, times 2^n built from the exponent bits; below -87 the result is flushed to 0.
+     * Only exactly rounded operations, so compiled and interpreted code give the same bits (the Vector API's EXP
+     * does not promise that).
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.max(-87f);
+        // round(x / ln2) by the 1.5 * 2^23 trick: adding and subtracting it leaves the nearest integer
+        FloatVector n = clamped.fma(1.44269504f, 12582912f).sub(12582912f);
+        // ln2 in two parts (Cephes): n times the first is exact for |n| < 2^12
+        FloatVector r = clamped.sub(n.mul(0.693145751953125f)).sub(n.mul(1.428606765330187e-6f));
+        FloatVector p = r.fma(1f / 720, 1f / 120);
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 1f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 1f));
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector result = p.mul(bits.reinterpretAsFloats());
+        return result.blend(0f, x.compare(VectorOperators.LT, -87f));
+    }
+
+    /** Scores of 6 keys (rows at {@code keys[keyOffset + k * kvDimension ...]}) with the block's queries, stored to
+     * rows k of {@code scores} from {@code scoresOffset}. */
+    private void scores6(float[] keys, int keyOffset, float[] queriesT, int queriesOffset, float[] scores,
+            int scoresOffset) {
+        FloatVector a00 = FloatVector.zero(FLOATS);
+        FloatVector a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
+        FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        int k0 = keyOffset;
+        int k1 = k0 + kvDimension;
+        int k2 = k1 + kvDimension;
+        int k3 = k2 + kvDimension;
+        int k4 = k3 + kvDimension;
+        int k5 = k4 + kvDimension;
+        int column = queriesOffset;
+        for (int d = 0; d < headDim; d++, column += QUERIES) {
+            FloatVector q0 = FloatVector.fromArray(FLOATS, queriesT, column);
+            FloatVector q1 = FloatVector.fromArray(FLOATS, queriesT, column + COUNT);
+            FloatVector q2 = FloatVector.fromArray(FLOATS, queriesT, column + 2 * COUNT);
+            FloatVector q3 = FloatVector.fromArray(FLOATS, queriesT, column + 3 * COUNT);
+            FloatVector b = FloatVector.broadcast(FLOATS, keys[k0 + d]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            a02 = q2.fma(b, a02);
+            a03 = q3.fma(b, a03);
+            b = FloatVector.broadcast(FLOATS, keys[k1 + d]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            a12 = q2.fma(b, a12);
+            a13 = q3.fma(b, a13);
+            b = FloatVector.broadcast(FLOATS, keys[k2 + d]);
+            a20 = q0.fma(b, a20);
+            a21 = q1.fma(b, a21);
+            a22 = q2.fma(b, a22);
+            a23 = q3.fma(b, a23);
+            b = FloatVector.broadcast(FLOATS, keys[k3 + d]);
+            a30 = q0.fma(b, a30);
+            a31 = q1.fma(b, a31);
+            a32 = q2.fma(b, a32);
+            a33 = q3.fma(b, a33);
+            b = FloatVector.broadcast(FLOATS, keys[k4 + d]);
+            a40 = q0.fma(b, a40);
+            a41 = q1.fma(b, a41);
+            a42 = q2.fma(b, a42);
+            a43 = q3.fma(b, a43);
+            b = FloatVector.broadcast(FLOATS, keys[k5 + d]);
+            a50 = q0.fma(b, a50);
+            a51 = q1.fma(b, a51);
+            a52 = q2.fma(b, a52);
+            a53 = q3.fma(b, a53);
+        }
+        a00.intoArray(scores, scoresOffset);
+        a01.intoArray(scores, scoresOffset + COUNT);
+        a02.intoArray(scores, scoresOffset + 2 * COUNT);
+        a03.intoArray(scores, scoresOffset + 3 * COUNT);
+        a10.intoArray(scores, scoresOffset + QUERIES);
+        a11.intoArray(scores, scoresOffset + QUERIES + COUNT);
+        a12.intoArray(scores, scoresOffset + QUERIES + 2 * COUNT);
+        a13.intoArray(scores, scoresOffset + QUERIES + 3 * COUNT);
+        a20.intoArray(scores, scoresOffset + 2 * QUERIES);
+        a21.intoArray(scores, scoresOffset + 2 * QUERIES + COUNT);
+        a22.intoArray(scores, scoresOffset + 2 * QUERIES + 2 * COUNT);
+        a23.intoArray(scores, scoresOffset + 2 * QUERIES + 3 * COUNT);
+        a30.intoArray(scores, scoresOffset + 3 * QUERIES);
+        a31.intoArray(scores, scoresOffset + 3 * QUERIES + COUNT);
+        a32.intoArray(scores, scoresOffset + 3 * QUERIES + 2 * COUNT);
+        a33.intoArray(scores, scoresOffset + 3 * QUERIES + 3 * COUNT);
+        a40.intoArray(scores, scoresOffset + 4 * QUERIES);
+        a41.intoArray(scores, scoresOffset + 4 * QUERIES + COUNT);
+        a42.intoArray(scores, scoresOffset + 4 * QUERIES + 2 * COUNT);
+        a43.intoArray(scores, scoresOffset + 4 * QUERIES + 3 * COUNT);
+        a50.intoArray(scores, scoresOffset + 5 * QUERIES);
+        a51.intoArray(scores, scoresOffset + 5 * QUERIES + COUNT);
+        a52.intoArray(scores, scoresOffset + 5 * QUERIES + 2 * COUNT);
+        a53.intoArray(scores, scoresOffset + 5 * QUERIES + 3 * COUNT);
+    }
+
+    /** {@link #scores6} for one key. */
+    private void scores1(float[] keys, int keyOffset, float[] queriesT, int queriesOffset, float[] scores,
+            int scoresOffset) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0;
+        int column = queriesOffset;
+        for (int d = 0; d < headDim; d++, column += QUERIES) {
+            FloatVector b = FloatVector.broadcast(FLOATS, keys[keyOffset + d]);
+            a0 = FloatVector.fromArray(FLOATS, queriesT, column).fma(b, a0);
+            a1 = FloatVector.fromArray(FLOATS, queriesT, column + COUNT).fma(b, a1);
+            a2 = FloatVector.fromArray(FLOATS, queriesT, column + 2 * COUNT).fma(b, a2);
+            a3 = FloatVector.fromArray(FLOATS, queriesT, column + 3 * COUNT).fma(b, a3);
+        }
+        a0.intoArray(scores, scoresOffset);
+        a1.intoArray(scores, scoresOffset + COUNT);
+        a2.intoArray(scores, scoresOffset + 2 * COUNT);
+        a3.intoArray(scores, scoresOffset + 3 * COUNT);
+    }
+
+    /**
+     * For value dimensions {@code valueOffset + c}, c in [0, 6), and every query: the sum over keys
+     * {@code [firstKey, firstKey + keys)} of probability times value, stored to rows c of {@code out} from
+     * {@code outOffset}.
+     */
+    private void values6(int layer, int valueOffset, int firstKey, int keys, float[] probabilities,
+            int probabilitiesOffset, float[] out, int outOffset) {
+        FloatVector a00 = FloatVector.zero(FLOATS);
+        FloatVector a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
+        FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        int row = probabilitiesOffset;
+        int lastKey = firstKey + keys - 1;
+        for (int t = firstKey; t <= lastKey; ) {
+            float[] page = kvCache.valuePage(layer, t);
+            int pageEnd = Math.min(lastKey + 1, (t / KvCache.PAGE_POSITIONS + 1) * KvCache.PAGE_POSITIONS);
+            for (int at = kvCache.offsetInPage(t) + valueOffset; t < pageEnd; t++, at += kvDimension,
+                    row += QUERIES) {
+                FloatVector p0 = FloatVector.fromArray(FLOATS, probabilities, row);
+                FloatVector p1 = FloatVector.fromArray(FLOATS, probabilities, row + COUNT);
+                FloatVector p2 = FloatVector.fromArray(FLOATS, probabilities, row + 2 * COUNT);
+                FloatVector p3 = FloatVector.fromArray(FLOATS, probabilities, row + 3 * COUNT);
+                FloatVector b = FloatVector.broadcast(FLOATS, page[at]);
+                a00 = p0.fma(b, a00);
+                a01 = p1.fma(b, a01);
+                a02 = p2.fma(b, a02);
+                a03 = p3.fma(b, a03);
+                b = FloatVector.broadcast(FLOATS, page[at + 1]);
+                a10 = p0.fma(b, a10);
+                a11 = p1.fma(b, a11);
+                a12 = p2.fma(b, a12);
+                a13 = p3.fma(b, a13);
+                b = FloatVector.broadcast(FLOATS, page[at + 2]);
+                a20 = p0.fma(b, a20);
+                a21 = p1.fma(b, a21);
+                a22 = p2.fma(b, a22);
+                a23 = p3.fma(b, a23);
+                b = FloatVector.broadcast(FLOATS, page[at + 3]);
+                a30 = p0.fma(b, a30);
+                a31 = p1.fma(b, a31);
+                a32 = p2.fma(b, a32);
+                a33 = p3.fma(b, a33);
+                b = FloatVector.broadcast(FLOATS, page[at + 4]);
+                a40 = p0.fma(b, a40);
+                a41 = p1.fma(b, a41);
+                a42 = p2.fma(b, a42);
+                a43 = p3.fma(b, a43);
+                b = FloatVector.broadcast(FLOATS, page[at + 5]);
+                a50 = p0.fma(b, a50);
+                a51 = p1.fma(b, a51);
+                a52 = p2.fma(b, a52);
+                a53 = p3.fma(b, a53);
+            }
+        }
+        a00.intoArray(out, outOffset);
+        a01.intoArray(out, outOffset + COUNT);
+        a02.intoArray(out, outOffset + 2 * COUNT);
+        a03.intoArray(out, outOffset + 3 * COUNT);
+        a10.intoArray(out, outOffset + QUERIES);
+        a11.intoArray(out, outOffset + QUERIES + COUNT);
+        a12.intoArray(out, outOffset + QUERIES + 2 * COUNT);
+        a13.intoArray(out, outOffset + QUERIES + 3 * COUNT);
+        a20.intoArray(out, outOffset + 2 * QUERIES);
+        a21.intoArray(out, outOffset + 2 * QUERIES + COUNT);
+        a22.intoArray(out, outOffset + 2 * QUERIES + 2 * COUNT);
+        a23.intoArray(out, outOffset + 2 * QUERIES + 3 * COUNT);
+        a30.intoArray(out, outOffset + 3 * QUERIES);
+        a31.intoArray(out, outOffset + 3 * QUERIES + COUNT);
+        a32.intoArray(out, outOffset + 3 * QUERIES + 2 * COUNT);
+        a33.intoArray(out, outOffset + 3 * QUERIES + 3 * COUNT);
+        a40.intoArray(out, outOffset + 4 * QUERIES);
+        a41.intoArray(out, outOffset + 4 * QUERIES + COUNT);
+        a42.intoArray(out, outOffset + 4 * QUERIES + 2 * COUNT);
+        a43.intoArray(out, outOffset + 4 * QUERIES + 3 * COUNT);
+        a50.intoArray(out, outOffset + 5 * QUERIES);
+        a51.intoArray(out, outOffset + 5 * QUERIES + COUNT);
+        a52.intoArray(out, outOffset + 5 * QUERIES + 2 * COUNT);
+        a53.intoArray(out, outOffset + 5 * QUERIES + 3 * COUNT);
+    }
+
+    /** {@link #values6} for one value dimension. */
+    private void values1(int layer, int valueOffset, int firstKey, int keys, float[] probabilities,
+            int probabilitiesOffset, float[] out, int outOffset) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0, a2 = a0, a3 = a0;
+        int row = probabilitiesOffset;
+        int lastKey = firstKey + keys - 1;
+        for (int t = firstKey; t <= lastKey; ) {
+            float[] page = kvCache.valuePage(layer, t);
+            int pageEnd = Math.min(lastKey + 1, (t / KvCache.PAGE_POSITIONS + 1) * KvCache.PAGE_POSITIONS);
+            for (int at = kvCache.offsetInPage(t) + valueOffset; t < pageEnd; t++, at += kvDimension,
+                    row += QUERIES) {
+                FloatVector b = FloatVector.broadcast(FLOATS, page[at]);
+                a0 = FloatVector.fromArray(FLOATS, probabilities, row).fma(b, a0);
+                a1 = FloatVector.fromArray(FLOATS, probabilities, row + COUNT).fma(b, a1);
+                a2 = FloatVector.fromArray(FLOATS, probabilities, row + 2 * COUNT).fma(b, a2);
+                a3 = FloatVector.fromArray(FLOATS, probabilities, row + 3 * COUNT).fma(b, a3);
+            }
+        }
+        a0.intoArray(out, outOffset);
+        a1.intoArray(out, outOffset + COUNT);
+        a2.intoArray(out, outOffset + 2 * COUNT);
+        a3.intoArray(out, outOffset + 3 * COUNT);
+    }
+}
