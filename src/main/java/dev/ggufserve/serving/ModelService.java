@@ -23,6 +23,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,10 +87,23 @@ public class ModelService {
             Quarkus.asyncExit(1);
             return;
         }
+        long warmUpStart = System.nanoTime();
+        engine.warmUpKernels();
+        long kernelsWarm = System.nanoTime();
         WarmUp.run(replicas.getFirst(), servedModel.tokenizer());
+        long warmUpEnd = System.nanoTime();
         ready = true;
+        LOG.infof("Warm-up: kernels %.2f s, first token %.2f s; ready %s after the process started",
+                (kernelsWarm - warmUpStart) / 1e9, (warmUpEnd - kernelsWarm) / 1e9, sinceProcessStart());
         LOG.infof("Serving model '%s' (%d-token context, %d replica(s), %s engine)", servedModel.id(),
                 servedModel.contextLength(), replicas.size(), engine.kind());
+    }
+
+    /** Seconds since this process started, as the OS reports it (JVM start-up included), for the start-up log. */
+    private static String sinceProcessStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(start -> String.format("%.2f s", Duration.between(start, Instant.now()).toMillis() / 1e3))
+                .orElse("(unknown)");
     }
 
     private void load() {
