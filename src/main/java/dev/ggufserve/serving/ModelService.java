@@ -114,9 +114,13 @@ public class ModelService {
             return extractedModelFile;
         });
         modelFile = GgufFile.open(file);
+        long opened = System.nanoTime();
         Tokenizer tokenizer = Tokenizers.load(modelFile.metadata(), config.tokenizerPath());
+        long tokenizerLoaded = System.nanoTime();
         ChatTemplate chatTemplate = ChatTemplate.forModel(modelFile.metadata(), tokenizer);
+        long templateLoaded = System.nanoTime();
         engine = Engines.open(modelFile, config.engine(), ServingSettings.threads(config));
+        long engineOpened = System.nanoTime();
         ServingSettings settings = ServingSettings.resolve(config,
                 modelFile.metadata().getString("general.name"), file, engine.trainedContextLength());
 
@@ -138,7 +142,9 @@ public class ModelService {
         double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
         metrics.modelLoaded(loadSeconds);
         metrics.watchScheduler(scheduler::queueDepth, scheduler::busyReplicas);
-        LOG.infof("Loaded %s in %.2f s", file, loadSeconds);
+        LOG.infof("Loaded %s in %.2f s (file %.2f s, tokenizer %.2f s, chat template %.2f s, %s engine %.2f s)", file,
+                loadSeconds, (opened - startNanos) / 1e9, (tokenizerLoaded - opened) / 1e9,
+                (templateLoaded - tokenizerLoaded) / 1e9, engine.kind(), (engineOpened - templateLoaded) / 1e9);
     }
 
     /** The served model; only valid once start-up has finished. */

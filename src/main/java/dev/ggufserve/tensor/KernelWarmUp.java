@@ -34,9 +34,15 @@ public final class KernelWarmUp {
 
     /**
      * Runs {@link WeightMatrix#matVec} and {@link WeightMatrix#matMul} on the first rows of one matrix of each
-     * weight type among {@code matrices}. Reads only those rows; the results are discarded.
+     * weight type among {@code matrices}. Reads only those rows; the results are discarded. Does nothing when the
+     * matrices together have fewer rows than the warm-up would run.
      */
     public static void run(Collection<WeightMatrix> matrices) {
+        long modelRows = matrices.stream().mapToLong(WeightMatrix::rows).sum();
+        if (modelRows < (long) ROUNDS * ROWS) {
+            // A pass over a model this small (the bundled demo model) costs less uncompiled than the warm-up.
+            return;
+        }
         Map<GgmlType, WeightMatrix> samples = new EnumMap<>(GgmlType.class);
         int maxCols = 0;
         for (WeightMatrix matrix : matrices) {
