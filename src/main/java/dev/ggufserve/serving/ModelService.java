@@ -93,7 +93,7 @@ public class ModelService {
         WarmUp.run(replicas.getFirst(), servedModel.tokenizer());
         long warmUpEnd = System.nanoTime();
         ready = true;
-        LOG.infof("Warm-up: kernels %.2f s, first token %.2f s; ready %s after the process started",
+        LOG.infof("Warm-up: kernels %.2f s, warm-up token %.2f s; ready %s after the process started",
                 (kernelsWarm - warmUpStart) / 1e9, (warmUpEnd - kernelsWarm) / 1e9, sinceProcessStart());
         LOG.infof("Serving model '%s' (%d-token context, %d replica(s), %s engine)", servedModel.id(),
                 servedModel.contextLength(), replicas.size(), engine.kind());
