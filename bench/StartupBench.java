@@ -35,7 +35,8 @@ public final class StartupBench {
 
     /** Flags every run needs (the run contract in README.md). */
     private static final List<String> ENGINE_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED");
+            "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01");
     private static final Duration GIVE_UP = Duration.ofMinutes(3);
 
     record Variant(String name, Path appDir, List<String> jvmFlags) {

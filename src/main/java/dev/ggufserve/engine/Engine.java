@@ -20,6 +20,14 @@ public interface Engine extends AutoCloseable {
     /** A fresh, empty sequence able to hold up to {@code capacity} tokens. */
     Sequence newSequence(int capacity);
 
+    /**
+     * Prepares the engine's kernels for the first forward pass, where they need it (the CPU engine's are
+     * JIT-compiled); called once at start-up, before the warm-up token. Engines whose kernels are ready as
+     * loaded do nothing.
+     */
+    default void warmUpKernels() {
+    }
+
     @Override
     void close();
 }

@@ -23,6 +23,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,10 +87,23 @@ public class ModelService {
             Quarkus.asyncExit(1);
             return;
         }
+        long warmUpStart = System.nanoTime();
+        engine.warmUpKernels();
+        long kernelsWarm = System.nanoTime();
         WarmUp.run(replicas.getFirst(), servedModel.tokenizer());
+        long warmUpEnd = System.nanoTime();
         ready = true;
+        LOG.infof("Warm-up: kernels %.2f s, warm-up token %.2f s; ready %s after the process started",
+                (kernelsWarm - warmUpStart) / 1e9, (warmUpEnd - kernelsWarm) / 1e9, sinceProcessStart());
         LOG.infof("Serving model '%s' (%d-token context, %d replica(s), %s engine)", servedModel.id(),
                 servedModel.contextLength(), replicas.size(), engine.kind());
+    }
+
+    /** Seconds since this process started, as the OS reports it (JVM start-up included), for the start-up log. */
+    private static String sinceProcessStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(start -> String.format("%.2f s", Duration.between(start, Instant.now()).toMillis() / 1e3))
+                .orElse("(unknown)");
     }
 
     private void load() {
@@ -100,9 +114,13 @@ public class ModelService {
             return extractedModelFile;
         });
         modelFile = GgufFile.open(file);
+        long opened = System.nanoTime();
         Tokenizer tokenizer = Tokenizers.load(modelFile.metadata(), config.tokenizerPath());
+        long tokenizerLoaded = System.nanoTime();
         ChatTemplate chatTemplate = ChatTemplate.forModel(modelFile.metadata(), tokenizer);
+        long templateLoaded = System.nanoTime();
         engine = Engines.open(modelFile, config.engine(), ServingSettings.threads(config));
+        long engineOpened = System.nanoTime();
         ServingSettings settings = ServingSettings.resolve(config,
                 modelFile.metadata().getString("general.name"), file, engine.trainedContextLength());
 
@@ -124,7 +142,9 @@ public class ModelService {
         double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
         metrics.modelLoaded(loadSeconds);
         metrics.watchScheduler(scheduler::queueDepth, scheduler::busyReplicas);
-        LOG.infof("Loaded %s in %.2f s", file, loadSeconds);
+        LOG.infof("Loaded %s in %.2f s (file %.2f s, tokenizer %.2f s, chat template %.2f s, %s engine %.2f s)", file,
+                loadSeconds, (opened - startNanos) / 1e9, (tokenizerLoaded - opened) / 1e9,
+                (templateLoaded - tokenizerLoaded) / 1e9, engine.kind(), (engineOpened - templateLoaded) / 1e9);
     }
 
     /** The served model; only valid once start-up has finished. */

@@ -86,6 +86,12 @@ public abstract sealed class WeightMatrix
         return type;
     }
 
+    /** The first {@code count} rows of this matrix, reading the same memory. */
+    public final WeightMatrix firstRows(int count) {
+        Objects.checkFromToIndex(0, count, rows);
+        return of(segment.asSlice(0, rowBytes * count), type, count, cols);
+    }
+
     /** Returns the sum over j of {@code W[row][j] * x[xOffset + j]}. */
     public final float dot(int row, float[] x, int xOffset) {
         Objects.checkIndex(row, rows);

@@ -134,7 +134,8 @@ class ModelFileFuzzTest {
     }
 
     /**
-     * What {@link ModelService} does at start-up, then one chat request's rendering and encoding.
+     * What {@link ModelService} does at start-up (less the kernel warm-up, which skips models this small), then one
+     * chat request's rendering and encoding.
      *
      * @return true when the file serves, false when it was refused with a ModelFileException
      */

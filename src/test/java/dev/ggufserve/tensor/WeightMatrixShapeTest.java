@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.ggufserve.gguf.GgmlType;
 import dev.ggufserve.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** How a GGUF tensor's dims become rows and columns, and which shapes and indices are refused. */
@@ -60,5 +61,24 @@ class WeightMatrixShapeTest {
         assertThrows(IndexOutOfBoundsException.class, () -> matrix.dequantizeRow(0, new float[31], 0));
         assertThrows(IndexOutOfBoundsException.class, () -> matrix.matVec(x, 0, out, 0, 1, 3));
         assertThrows(IndexOutOfBoundsException.class, () -> matrix.matVec(x, 0, out, 1, 0, 2));
+    }
+
+    @Test
+    void firstRowsAreTheSameWeights() {
+        int cols = 512;
+        WeightMatrix matrix = WeightMatrix.of(MemorySegment.ofArray(RandomWeights.bytes(GgmlType.Q4_K, 5 * cols,
+                new Random(7))), GgmlType.Q4_K, 5, cols);
+
+        WeightMatrix first = matrix.firstRows(3);
+
+        assertEquals(3, first.rows());
+        assertEquals(cols, first.cols());
+        assertEquals(GgmlType.Q4_K, first.type());
+        float[] x = RandomWeights.floats(cols, new Random(8));
+        for (int row = 0; row < 3; row++) {
+            assertEquals(matrix.dot(row, x, 0), first.dot(row, x, 0));
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> first.dot(3, x, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> matrix.firstRows(6));
     }
 }

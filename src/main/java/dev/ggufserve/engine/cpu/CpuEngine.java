@@ -3,8 +3,13 @@ package dev.ggufserve.engine.cpu;
 import dev.ggufserve.engine.Engine;
 import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.gguf.GgufFile;
+import dev.ggufserve.model.LayerWeights;
 import dev.ggufserve.model.ModelConfig;
 import dev.ggufserve.model.ModelWeights;
+import dev.ggufserve.tensor.KernelWarmUp;
+import dev.ggufserve.tensor.WeightMatrix;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CPU engine: the forward pass in Java over the memory-mapped weights, with matrix-vector products
@@ -53,6 +58,20 @@ public final class CpuEngine implements Engine {
             throw new IllegalArgumentException("sequence capacity must be at least 1, got " + capacity);
         }
         return new CpuSequence(config, weights, parallel, capacity);
+    }
+
+    /** Has the JIT compile the matrix kernels of the model's weight types ({@link KernelWarmUp}). */
+    @Override
+    public void warmUpKernels() {
+        List<WeightMatrix> matrices = new ArrayList<>();
+        for (LayerWeights layer : weights.layers()) {
+            matrices.addAll(layer.qkvProjections());
+            matrices.add(layer.attentionOutput());
+            matrices.addAll(layer.gateUpProjections());
+            matrices.add(layer.feedForwardDown());
+        }
+        matrices.add(weights.output());
+        KernelWarmUp.run(matrices);
     }
 
     @Override
