@@ -54,7 +54,7 @@ public final class KernelWarmUp {
         }
         float[] x = new float[MAX_TOKENS * maxCols];
         float[] out = new float[MAX_TOKENS * ROWS];
-        float[] scratch = new float[WeightMatrix.matMulScratchSize()];
+        float[] scratch = new float[WeightMatrix.matMulScratchSize(MAX_TOKENS, maxCols)];
         for (int round = 0; round < ROUNDS; round++) {
             int tokens = 2 + round % (MAX_TOKENS - 1);
             for (WeightMatrix sample : samples.values()) {
