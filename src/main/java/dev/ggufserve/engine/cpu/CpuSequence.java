@@ -54,6 +54,7 @@ final class CpuSequence implements Sequence {
     private final float[] ropeSin;
     // Per worker thread.
     private final float[][] attentionScores; // a row of scores over positions
+    private final float[][] attentionSlices; // one head's keys or values of up to a KV page, as floats
     private final float[][] tileAttentionScratch; // TileAttention's; grown with the positions attended
     private final float[][] matMulScratch;   // packed activations, sums, dequantized weights
 
@@ -93,9 +94,10 @@ final class CpuSequence implements Sequence {
         this.ropeCos = new float[tile * config.ropeDimension() / 2];
         this.ropeSin = new float[tile * config.ropeDimension() / 2];
         this.attentionScores = new float[parallel.threads()][capacity];
+        this.attentionSlices = new float[parallel.threads()][KvCache.PAGE_POSITIONS * config.headDimension()];
         this.tileAttentionScratch = new float[parallel.threads()][0];
-        this.tileAttention = new TileAttention(kvCache, config.headDimension(), config.kvDimension(),
-                config.slidingWindow(), attentionScale);
+        this.tileAttention = new TileAttention(kvCache, config.headDimension(), config.slidingWindow(),
+                attentionScale);
         this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize(tile,
                 Math.max(embd, config.feedForwardLength()))];
     }
@@ -329,12 +331,16 @@ final class CpuSequence implements Sequence {
             int queryOffset = i * qkvWidth + head * headDim;
             int outputOffset = i * embd + head * headDim;
             int kvOffset = (head / headsPerKv) * headDim;
+            float[] slice = attentionSlices[worker];
             float maxScore = Float.NEGATIVE_INFINITY;
-            for (int t = first; t <= position; t++) {
-                float score = attentionScale * VectorMath.dot(qkv, queryOffset, kvCache.keyPage(layer, t),
-                        kvCache.offsetInPage(t) + kvOffset, headDim);
-                scores[t] = score;
-                maxScore = Math.max(maxScore, score);
+            for (int t = first; t <= position; ) {
+                int end = KvCache.pageEnd(t, position + 1);
+                kvCache.keysToFloat(layer, t, end, kvOffset, headDim, slice, 0);
+                for (int row = 0; t < end; t++, row += headDim) {
+                    float score = attentionScale * VectorMath.dot(qkv, queryOffset, slice, row, headDim);
+                    scores[t] = score;
+                    maxScore = Math.max(maxScore, score);
+                }
             }
             float sum = 0;
             for (int t = first; t <= position; t++) {
@@ -343,9 +349,12 @@ final class CpuSequence implements Sequence {
                 sum += weight;
             }
             Arrays.fill(attentionOutput, outputOffset, outputOffset + headDim, 0f);
-            for (int t = first; t <= position; t++) {
-                VectorMath.addScaled(attentionOutput, outputOffset, kvCache.valuePage(layer, t),
-                        kvCache.offsetInPage(t) + kvOffset, scores[t] / sum, headDim);
+            for (int t = first; t <= position; ) {
+                int end = KvCache.pageEnd(t, position + 1);
+                kvCache.valuesToFloat(layer, t, end, kvOffset, headDim, slice, 0);
+                for (int row = 0; t < end; t++, row += headDim) {
+                    VectorMath.addScaled(attentionOutput, outputOffset, slice, row, scores[t] / sum, headDim);
+                }
             }
         }
     }

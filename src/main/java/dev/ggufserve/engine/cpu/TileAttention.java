@@ -1,6 +1,7 @@
 package dev.ggufserve.engine.cpu;
 
 import dev.ggufserve.tensor.Lanes;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -33,16 +34,14 @@ final class TileAttention {
 
     private final KvCache kvCache;
     private final int headDim;
-    private final int kvDimension;
     private final int window;
     private final float scale;
     /** Query i's lane index within its vector: 0, 1, ... COUNT - 1, as floats for comparing positions. */
     private final FloatVector laneIndex;
 
-    TileAttention(KvCache kvCache, int headDim, int kvDimension, int window, float scale) {
+    TileAttention(KvCache kvCache, int headDim, int window, float scale) {
         this.kvCache = kvCache;
         this.headDim = headDim;
-        this.kvDimension = kvDimension;
         this.window = window;
         this.scale = scale;
         this.laneIndex = (FloatVector) IntVector.zero(FLOATS.withLanes(int.class)).addIndex(1)
@@ -51,7 +50,7 @@ final class TileAttention {
 
     /** Scratch floats one thread needs for blocks attending up to {@code positions} positions. */
     int scratchSize(int positions) {
-        return QUERIES + headDim * QUERIES + positions * QUERIES + headDim * QUERIES;
+        return QUERIES + headDim * QUERIES + positions * QUERIES + headDim * QUERIES + KvCache.PAGE_POSITIONS * headDim;
     }
 
     /**
@@ -69,6 +68,8 @@ final class TileAttention {
         int firstKey = window > 0 ? Math.max(0, firstPosition + firstQuery - window + 1) : 0;
         int keys = lastPosition - firstKey + 1;
         int outT = scoresT + keys * QUERIES;
+        // one head's keys or values of up to a page of positions, converted from the cache's halves
+        int slice = outT + headDim * QUERIES;
         // queries transposed: dimension d's QUERIES values side by side, zero past the last query
         for (int d = 0; d < headDim; d++) {
             for (int i = 0; i < QUERIES; i++) {
@@ -77,14 +78,15 @@ final class TileAttention {
             }
         }
         for (int t = firstKey; t <= lastPosition; ) {
-            float[] page = kvCache.keyPage(layer, t);
-            int pageEnd = Math.min(lastPosition + 1, (t / KvCache.PAGE_POSITIONS + 1) * KvCache.PAGE_POSITIONS);
+            int pageStart = t;
+            int pageEnd = KvCache.pageEnd(t, lastPosition + 1);
+            kvCache.keysToFloat(layer, pageStart, pageEnd, kvOffset, headDim, scratch, slice);
             for (; t + GROUP <= pageEnd; t += GROUP) {
-                scores6(page, kvCache.offsetInPage(t) + kvOffset, scratch, queriesT, scratch,
+                scores6(scratch, slice + (t - pageStart) * headDim, scratch, queriesT, scratch,
                         scoresT + (t - firstKey) * QUERIES);
             }
             for (; t < pageEnd; t++) {
-                scores1(page, kvCache.offsetInPage(t) + kvOffset, scratch, queriesT, scratch,
+                scores1(scratch, slice + (t - pageStart) * headDim, scratch, queriesT, scratch,
                         scoresT + (t - firstKey) * QUERIES);
             }
         }
@@ -92,22 +94,30 @@ final class TileAttention {
             softmax(scratch, scoresT + v * COUNT, firstKey, keys, firstPosition + firstQuery + v * COUNT,
                     scratch, inverseSums + v * COUNT);
         }
-        int d = 0;
-        for (; d + GROUP <= headDim; d += GROUP) {
-            values6(layer, kvOffset + d, firstKey, keys, scratch, scoresT, scratch, outT + d * QUERIES);
-        }
-        for (; d < headDim; d++) {
-            values1(layer, kvOffset + d, firstKey, keys, scratch, scoresT, scratch, outT + d * QUERIES);
+        // the sums run page by page, each page's values converted once; every lane still adds in position order
+        Arrays.fill(scratch, outT, outT + headDim * QUERIES, 0f);
+        for (int t = firstKey; t <= lastPosition; ) {
+            int pageEnd = KvCache.pageEnd(t, lastPosition + 1);
+            kvCache.valuesToFloat(layer, t, pageEnd, kvOffset, headDim, scratch, slice);
+            int probabilities = scoresT + (t - firstKey) * QUERIES;
+            int d = 0;
+            for (; d + GROUP <= headDim; d += GROUP) {
+                values6(scratch, slice + d, pageEnd - t, scratch, probabilities, scratch, outT + d * QUERIES);
+            }
+            for (; d < headDim; d++) {
+                values1(scratch, slice + d, pageEnd - t, scratch, probabilities, scratch, outT + d * QUERIES);
+            }
+            t = pageEnd;
         }
         for (int v = 0; v < VECTORS; v++) {
             FloatVector inverse = FloatVector.fromArray(FLOATS, scratch, inverseSums + v * COUNT);
-            for (d = 0; d < headDim; d++) {
+            for (int d = 0; d < headDim; d++) {
                 int at = outT + d * QUERIES + v * COUNT;
                 FloatVector.fromArray(FLOATS, scratch, at).mul(inverse).intoArray(scratch, at);
             }
         }
         for (int i = 0; i < queries; i++) {
-            for (d = 0; d < headDim; d++) {
+            for (int d = 0; d < headDim; d++) {
                 out[(firstQuery + i) * outStride + outOffset + d] = scratch[outT + d * QUERIES + i];
             }
         }
@@ -170,7 +180,7 @@ final class TileAttention {
         return result.blend(0f, x.compare(VectorOperators.LT, -87f));
     }
 
-    /** Scores of 6 keys (rows at {@code keys[keyOffset + k * kvDimension ...]}) with the block's queries, stored to
+    /** Scores of 6 keys (rows at {@code keys[keyOffset + k * headDim ...]}) with the block's queries, stored to
      * rows k of {@code scores} from {@code scoresOffset}. */
     private void scores6(float[] keys, int keyOffset, float[] queriesT, int queriesOffset, float[] scores,
             int scoresOffset) {
@@ -182,11 +192,11 @@ final class TileAttention {
         FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
         FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
         int k0 = keyOffset;
-        int k1 = k0 + kvDimension;
-        int k2 = k1 + kvDimension;
-        int k3 = k2 + kvDimension;
-        int k4 = k3 + kvDimension;
-        int k5 = k4 + kvDimension;
+        int k1 = k0 + headDim;
+        int k2 = k1 + headDim;
+        int k3 = k2 + headDim;
+        int k4 = k3 + headDim;
+        int k5 = k4 + headDim;
         int column = queriesOffset;
         for (int d = 0; d < headDim; d++, column += QUERIES) {
             FloatVector q0 = FloatVector.fromArray(FLOATS, queriesT, column);
@@ -270,61 +280,72 @@ final class TileAttention {
     }
 
     /**
-     * For value dimensions {@code valueOffset + c}, c in [0, 6), and every query: the sum over keys
-     * {@code [firstKey, firstKey + keys)} of probability times value, stored to rows c of {@code out} from
-     * {@code outOffset}.
+     * For value dimensions c in [0, 6) and every query: adds the sum over {@code keys} keys of probability (row k of
+     * {@code probabilities} from {@code probabilitiesOffset}) times value ({@code values[valueOffset + k * headDim
+     * + c]}) to rows c of {@code out} from {@code outOffset}.
      */
-    private void values6(int layer, int valueOffset, int firstKey, int keys, float[] probabilities,
-            int probabilitiesOffset, float[] out, int outOffset) {
-        FloatVector a00 = FloatVector.zero(FLOATS);
-        FloatVector a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
-        FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+    private void values6(float[] values, int valueOffset, int keys, float[] probabilities, int probabilitiesOffset,
+            float[] out, int outOffset) {
+        FloatVector a00 = FloatVector.fromArray(FLOATS, out, outOffset);
+        FloatVector a01 = FloatVector.fromArray(FLOATS, out, outOffset + COUNT);
+        FloatVector a02 = FloatVector.fromArray(FLOATS, out, outOffset + 2 * COUNT);
+        FloatVector a03 = FloatVector.fromArray(FLOATS, out, outOffset + 3 * COUNT);
+        FloatVector a10 = FloatVector.fromArray(FLOATS, out, outOffset + QUERIES);
+        FloatVector a11 = FloatVector.fromArray(FLOATS, out, outOffset + QUERIES + COUNT);
+        FloatVector a12 = FloatVector.fromArray(FLOATS, out, outOffset + QUERIES + 2 * COUNT);
+        FloatVector a13 = FloatVector.fromArray(FLOATS, out, outOffset + QUERIES + 3 * COUNT);
+        FloatVector a20 = FloatVector.fromArray(FLOATS, out, outOffset + 2 * QUERIES);
+        FloatVector a21 = FloatVector.fromArray(FLOATS, out, outOffset + 2 * QUERIES + COUNT);
+        FloatVector a22 = FloatVector.fromArray(FLOATS, out, outOffset + 2 * QUERIES + 2 * COUNT);
+        FloatVector a23 = FloatVector.fromArray(FLOATS, out, outOffset + 2 * QUERIES + 3 * COUNT);
+        FloatVector a30 = FloatVector.fromArray(FLOATS, out, outOffset + 3 * QUERIES);
+        FloatVector a31 = FloatVector.fromArray(FLOATS, out, outOffset + 3 * QUERIES + COUNT);
+        FloatVector a32 = FloatVector.fromArray(FLOATS, out, outOffset + 3 * QUERIES + 2 * COUNT);
+        FloatVector a33 = FloatVector.fromArray(FLOATS, out, outOffset + 3 * QUERIES + 3 * COUNT);
+        FloatVector a40 = FloatVector.fromArray(FLOATS, out, outOffset + 4 * QUERIES);
+        FloatVector a41 = FloatVector.fromArray(FLOATS, out, outOffset + 4 * QUERIES + COUNT);
+        FloatVector a42 = FloatVector.fromArray(FLOATS, out, outOffset + 4 * QUERIES + 2 * COUNT);
+        FloatVector a43 = FloatVector.fromArray(FLOATS, out, outOffset + 4 * QUERIES + 3 * COUNT);
+        FloatVector a50 = FloatVector.fromArray(FLOATS, out, outOffset + 5 * QUERIES);
+        FloatVector a51 = FloatVector.fromArray(FLOATS, out, outOffset + 5 * QUERIES + COUNT);
+        FloatVector a52 = FloatVector.fromArray(FLOATS, out, outOffset + 5 * QUERIES + 2 * COUNT);
+        FloatVector a53 = FloatVector.fromArray(FLOATS, out, outOffset + 5 * QUERIES + 3 * COUNT);
         int row = probabilitiesOffset;
-        int lastKey = firstKey + keys - 1;
-        for (int t = firstKey; t <= lastKey; ) {
-            float[] page = kvCache.valuePage(layer, t);
-            int pageEnd = Math.min(lastKey + 1, (t / KvCache.PAGE_POSITIONS + 1) * KvCache.PAGE_POSITIONS);
-            for (int at = kvCache.offsetInPage(t) + valueOffset; t < pageEnd; t++, at += kvDimension,
-                    row += QUERIES) {
-                FloatVector p0 = FloatVector.fromArray(FLOATS, probabilities, row);
-                FloatVector p1 = FloatVector.fromArray(FLOATS, probabilities, row + COUNT);
-                FloatVector p2 = FloatVector.fromArray(FLOATS, probabilities, row + 2 * COUNT);
-                FloatVector p3 = FloatVector.fromArray(FLOATS, probabilities, row + 3 * COUNT);
-                FloatVector b = FloatVector.broadcast(FLOATS, page[at]);
-                a00 = p0.fma(b, a00);
-                a01 = p1.fma(b, a01);
-                a02 = p2.fma(b, a02);
-                a03 = p3.fma(b, a03);
-                b = FloatVector.broadcast(FLOATS, page[at + 1]);
-                a10 = p0.fma(b, a10);
-                a11 = p1.fma(b, a11);
-                a12 = p2.fma(b, a12);
-                a13 = p3.fma(b, a13);
-                b = FloatVector.broadcast(FLOATS, page[at + 2]);
-                a20 = p0.fma(b, a20);
-                a21 = p1.fma(b, a21);
-                a22 = p2.fma(b, a22);
-                a23 = p3.fma(b, a23);
-                b = FloatVector.broadcast(FLOATS, page[at + 3]);
-                a30 = p0.fma(b, a30);
-                a31 = p1.fma(b, a31);
-                a32 = p2.fma(b, a32);
-                a33 = p3.fma(b, a33);
-                b = FloatVector.broadcast(FLOATS, page[at + 4]);
-                a40 = p0.fma(b, a40);
-                a41 = p1.fma(b, a41);
-                a42 = p2.fma(b, a42);
-                a43 = p3.fma(b, a43);
-                b = FloatVector.broadcast(FLOATS, page[at + 5]);
-                a50 = p0.fma(b, a50);
-                a51 = p1.fma(b, a51);
-                a52 = p2.fma(b, a52);
-                a53 = p3.fma(b, a53);
-            }
+        for (int k = 0, at = valueOffset; k < keys; k++, at += headDim, row += QUERIES) {
+            FloatVector p0 = FloatVector.fromArray(FLOATS, probabilities, row);
+            FloatVector p1 = FloatVector.fromArray(FLOATS, probabilities, row + COUNT);
+            FloatVector p2 = FloatVector.fromArray(FLOATS, probabilities, row + 2 * COUNT);
+            FloatVector p3 = FloatVector.fromArray(FLOATS, probabilities, row + 3 * COUNT);
+            FloatVector b = FloatVector.broadcast(FLOATS, values[at]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            a02 = p2.fma(b, a02);
+            a03 = p3.fma(b, a03);
+            b = FloatVector.broadcast(FLOATS, values[at + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            a12 = p2.fma(b, a12);
+            a13 = p3.fma(b, a13);
+            b = FloatVector.broadcast(FLOATS, values[at + 2]);
+            a20 = p0.fma(b, a20);
+            a21 = p1.fma(b, a21);
+            a22 = p2.fma(b, a22);
+            a23 = p3.fma(b, a23);
+            b = FloatVector.broadcast(FLOATS, values[at + 3]);
+            a30 = p0.fma(b, a30);
+            a31 = p1.fma(b, a31);
+            a32 = p2.fma(b, a32);
+            a33 = p3.fma(b, a33);
+            b = FloatVector.broadcast(FLOATS, values[at + 4]);
+            a40 = p0.fma(b, a40);
+            a41 = p1.fma(b, a41);
+            a42 = p2.fma(b, a42);
+            a43 = p3.fma(b, a43);
+            b = FloatVector.broadcast(FLOATS, values[at + 5]);
+            a50 = p0.fma(b, a50);
+            a51 = p1.fma(b, a51);
+            a52 = p2.fma(b, a52);
+            a53 = p3.fma(b, a53);
         }
         a00.intoArray(out, outOffset);
         a01.intoArray(out, outOffset + COUNT);
@@ -353,23 +374,19 @@ final class TileAttention {
     }
 
     /** {@link #values6} for one value dimension. */
-    private void values1(int layer, int valueOffset, int firstKey, int keys, float[] probabilities,
-            int probabilitiesOffset, float[] out, int outOffset) {
-        FloatVector a0 = FloatVector.zero(FLOATS);
-        FloatVector a1 = a0, a2 = a0, a3 = a0;
+    private void values1(float[] values, int valueOffset, int keys, float[] probabilities, int probabilitiesOffset,
+            float[] out, int outOffset) {
+        FloatVector a0 = FloatVector.fromArray(FLOATS, out, outOffset);
+        FloatVector a1 = FloatVector.fromArray(FLOATS, out, outOffset + COUNT);
+        FloatVector a2 = FloatVector.fromArray(FLOATS, out, outOffset + 2 * COUNT);
+        FloatVector a3 = FloatVector.fromArray(FLOATS, out, outOffset + 3 * COUNT);
         int row = probabilitiesOffset;
-        int lastKey = firstKey + keys - 1;
-        for (int t = firstKey; t <= lastKey; ) {
-            float[] page = kvCache.valuePage(layer, t);
-            int pageEnd = Math.min(lastKey + 1, (t / KvCache.PAGE_POSITIONS + 1) * KvCache.PAGE_POSITIONS);
-            for (int at = kvCache.offsetInPage(t) + valueOffset; t < pageEnd; t++, at += kvDimension,
-                    row += QUERIES) {
-                FloatVector b = FloatVector.broadcast(FLOATS, page[at]);
-                a0 = FloatVector.fromArray(FLOATS, probabilities, row).fma(b, a0);
-                a1 = FloatVector.fromArray(FLOATS, probabilities, row + COUNT).fma(b, a1);
-                a2 = FloatVector.fromArray(FLOATS, probabilities, row + 2 * COUNT).fma(b, a2);
-                a3 = FloatVector.fromArray(FLOATS, probabilities, row + 3 * COUNT).fma(b, a3);
-            }
+        for (int k = 0, at = valueOffset; k < keys; k++, at += headDim, row += QUERIES) {
+            FloatVector b = FloatVector.broadcast(FLOATS, values[at]);
+            a0 = FloatVector.fromArray(FLOATS, probabilities, row).fma(b, a0);
+            a1 = FloatVector.fromArray(FLOATS, probabilities, row + COUNT).fma(b, a1);
+            a2 = FloatVector.fromArray(FLOATS, probabilities, row + 2 * COUNT).fma(b, a2);
+            a3 = FloatVector.fromArray(FLOATS, probabilities, row + 3 * COUNT).fma(b, a3);
         }
         a0.intoArray(out, outOffset);
         a1.intoArray(out, outOffset + COUNT);

@@ -13,8 +13,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A prompt appended at once runs in tiles of {@link CpuSequence#TILE} tokens through matMul; appended one token at a
- * time it runs through matVec. Both must give the same logits at every position, up to float rounding (the two
- * kernels sum in different orders).
+ * time it runs through matVec. Both must give the same logits at every position, up to rounding: the two kernels
+ * sum in different orders, and the KV cache rounds each key and value to half precision, so a key that differs in
+ * its last float bit between the two paths can round to neighbouring halves, 2^-11 apart relative. Measured worst
+ * difference over these models: 1.3e-4 of the largest logit (3e-6 with a float32 cache); a tiling mistake (a wrong
+ * offset, a missed position) moves logits by the order of the logits themselves.
  */
 class TiledPrefillTest {
 
@@ -50,7 +53,7 @@ class TiledPrefillTest {
                 largest = Math.max(largest, Math.abs(single[i][v]));
             }
             for (int v = 0; v < vocab; v++) {
-                assertEquals(single[i][v], tiled[i][v], 1e-4f * largest, name + " position " + i + " token " + v);
+                assertEquals(single[i][v], tiled[i][v], 5e-4f * largest, name + " position " + i + " token " + v);
             }
         }
     }
