@@ -217,7 +217,12 @@ final class CpuSequence implements Sequence {
         for (WeightMatrix matrix : matrices) {
             rows += matrix.rows();
         }
-        parallel.forRange(rows, (long) matrices.getFirst().cols() * tokens, projectSlice);
+        long costPerRow = (long) matrices.getFirst().cols() * tokens;
+        if (tokens == 1) {
+            parallel.forRange(rows, costPerRow, projectSlice);
+        } else {
+            parallel.forSlices(rows, costPerRow, projectSlice);
+        }
     }
 
     /** Rows {@code [from, to)} of the concatenated matrices of the current projection. */

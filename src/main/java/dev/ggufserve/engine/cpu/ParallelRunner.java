@@ -58,6 +58,19 @@ final class ParallelRunner implements AutoCloseable {
      * while the other one spins, finished.
      */
     void forRange(int count, long costPerItem, RangeTask task) {
+        run(count, costPerItem, CHUNKS_PER_THREAD, task);
+    }
+
+    /**
+     * As {@link #forRange}, but in one slice per thread: for tasks whose every call has a fixed cost that long
+     * ranges amortize, such as {@code WeightMatrix.matMul}, which packs the tile's activations on each call
+     * (measured: 8 chunks per thread took prefill from 1.34x/1.49x llama.cpp down to 0.99x/1.10x).
+     */
+    void forSlices(int count, long costPerItem, RangeTask task) {
+        run(count, costPerItem, 1, task);
+    }
+
+    private void run(int count, long costPerItem, int chunksPerThread, RangeTask task) {
         int participants = (int) Math.min(threads, Math.max(1, count * costPerItem / MIN_WORK_PER_SLICE));
         participants = Math.min(participants, count);
         if (participants <= 1) {
@@ -65,7 +78,7 @@ final class ParallelRunner implements AutoCloseable {
             return;
         }
         int chunks = (int) Math.min(count, Math.max(participants,
-                Math.min((long) participants * CHUNKS_PER_THREAD, count * costPerItem / MIN_WORK_PER_SLICE)));
+                Math.min((long) participants * chunksPerThread, count * costPerItem / MIN_WORK_PER_SLICE)));
         region.begin(task, count, chunks);
         for (int s = 1; s < participants; s++) {
             workers[s - 1].start(region);
