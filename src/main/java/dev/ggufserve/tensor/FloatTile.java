@@ -16,13 +16,16 @@ import jdk.incubator.vector.FloatVector;
  * fits the 32 zmm registers of AVX-512; each column costs 4 vector loads and 6 broadcast loads for 24 FMAs, so the
  * loop is bound by the FMA units, not by loads. The accumulators are spelled out as locals so C2 keeps them in
  * registers. {@link #add6x1} covers token counts that leave fewer than 4 vectors.
+ *
+ * <p>Prefill attention ({@code engine.cpu.TileAttention}) uses {@link #add6x4} too, for the scores of 6 keys with a
+ * block of 64 queries packed the same way.
  */
-final class FloatTile {
+public final class FloatTile {
 
     /** Weight rows per kernel call. */
-    static final int ROWS = 6;
+    public static final int ROWS = 6;
     /** Token vectors per {@link #add6x4} call. */
-    static final int VECTORS = 4;
+    public static final int VECTORS = 4;
 
     private FloatTile() {
     }
@@ -32,7 +35,7 @@ final class FloatTile {
      * sum_j w[wOffset + r * wStride + j] * xT[xOffset + j * width + v * COUNT + lane]} for j in [0, length).
      * {@code xT} holds the packed activations: column j's {@code width} token values start at {@code j * width}.
      */
-    static void add6x4(float[] w, int wOffset, int wStride, float[] xT, int xOffset, int width, int length,
+    public static void add6x4(float[] w, int wOffset, int wStride, float[] xT, int xOffset, int width, int length,
             float[] acc, int accOffset) {
         FloatVector a00 = FloatVector.zero(FLOATS);
         FloatVector a01 = a00, a02 = a00, a03 = a00;

@@ -1,5 +1,6 @@
 package dev.ggufserve.engine.cpu;
 
+import dev.ggufserve.tensor.FloatTile;
 import dev.ggufserve.tensor.Lanes;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -25,12 +26,12 @@ final class TileAttention {
 
     private static final VectorSpecies<Float> FLOATS = Lanes.FLOATS;
     private static final int COUNT = FLOATS.length();
-    /** Query vectors per block. */
-    private static final int VECTORS = 4;
+    /** Query vectors per block: the token vectors of {@link FloatTile#add6x4}, which computes the scores. */
+    private static final int VECTORS = FloatTile.VECTORS;
     /** Queries per block. */
     static final int QUERIES = VECTORS * COUNT;
-    /** Keys per scores kernel call, value dimensions per output kernel call. */
-    private static final int GROUP = 6;
+    /** Keys per scores kernel call ({@link FloatTile#add6x4}'s rows), value dimensions per output kernel call. */
+    private static final int GROUP = FloatTile.ROWS;
 
     private final KvCache kvCache;
     private final int headDim;
@@ -77,13 +78,16 @@ final class TileAttention {
                         i < queries ? qkv[(firstQuery + i) * qkvWidth + queryOffset + d] : 0f;
             }
         }
+        // FloatTile.add6x4 adds to its output: the scores start at zero
+        Arrays.fill(scratch, scoresT, scoresT + keys * QUERIES, 0f);
         for (int t = firstKey; t <= lastPosition; ) {
             int pageStart = t;
             int pageEnd = KvCache.pageEnd(t, lastPosition + 1);
             kvCache.keysToFloat(layer, pageStart, pageEnd, kvOffset, headDim, scratch, slice);
             for (; t + GROUP <= pageEnd; t += GROUP) {
-                scores6(scratch, slice + (t - pageStart) * headDim, scratch, queriesT, scratch,
-                        scoresT + (t - firstKey) * QUERIES);
+                // 6 keys (rows of the slice) times the transposed queries (QUERIES lanes per dimension)
+                FloatTile.add6x4(scratch, slice + (t - pageStart) * headDim, headDim, scratch, queriesT, QUERIES,
+                        headDim, scratch, scoresT + (t - firstKey) * QUERIES);
             }
             for (; t < pageEnd; t++) {
                 scores1(scratch, slice + (t - pageStart) * headDim, scratch, queriesT, scratch,
@@ -180,87 +184,8 @@ final class TileAttention {
         return result.blend(0f, x.compare(VectorOperators.LT, -87f));
     }
 
-    /** Scores of 6 keys (rows at {@code keys[keyOffset + k * headDim ...]}) with the block's queries, stored to
-     * rows k of {@code scores} from {@code scoresOffset}. */
-    private void scores6(float[] keys, int keyOffset, float[] queriesT, int queriesOffset, float[] scores,
-            int scoresOffset) {
-        FloatVector a00 = FloatVector.zero(FLOATS);
-        FloatVector a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
-        FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-        int k0 = keyOffset;
-        int k1 = k0 + headDim;
-        int k2 = k1 + headDim;
-        int k3 = k2 + headDim;
-        int k4 = k3 + headDim;
-        int k5 = k4 + headDim;
-        int column = queriesOffset;
-        for (int d = 0; d < headDim; d++, column += QUERIES) {
-            FloatVector q0 = FloatVector.fromArray(FLOATS, queriesT, column);
-            FloatVector q1 = FloatVector.fromArray(FLOATS, queriesT, column + COUNT);
-            FloatVector q2 = FloatVector.fromArray(FLOATS, queriesT, column + 2 * COUNT);
-            FloatVector q3 = FloatVector.fromArray(FLOATS, queriesT, column + 3 * COUNT);
-            FloatVector b = FloatVector.broadcast(FLOATS, keys[k0 + d]);
-            a00 = q0.fma(b, a00);
-            a01 = q1.fma(b, a01);
-            a02 = q2.fma(b, a02);
-            a03 = q3.fma(b, a03);
-            b = FloatVector.broadcast(FLOATS, keys[k1 + d]);
-            a10 = q0.fma(b, a10);
-            a11 = q1.fma(b, a11);
-            a12 = q2.fma(b, a12);
-            a13 = q3.fma(b, a13);
-            b = FloatVector.broadcast(FLOATS, keys[k2 + d]);
-            a20 = q0.fma(b, a20);
-            a21 = q1.fma(b, a21);
-            a22 = q2.fma(b, a22);
-            a23 = q3.fma(b, a23);
-            b = FloatVector.broadcast(FLOATS, keys[k3 + d]);
-            a30 = q0.fma(b, a30);
-            a31 = q1.fma(b, a31);
-            a32 = q2.fma(b, a32);
-            a33 = q3.fma(b, a33);
-            b = FloatVector.broadcast(FLOATS, keys[k4 + d]);
-            a40 = q0.fma(b, a40);
-            a41 = q1.fma(b, a41);
-            a42 = q2.fma(b, a42);
-            a43 = q3.fma(b, a43);
-            b = FloatVector.broadcast(FLOATS, keys[k5 + d]);
-            a50 = q0.fma(b, a50);
-            a51 = q1.fma(b, a51);
-            a52 = q2.fma(b, a52);
-            a53 = q3.fma(b, a53);
-        }
-        a00.intoArray(scores, scoresOffset);
-        a01.intoArray(scores, scoresOffset + COUNT);
-        a02.intoArray(scores, scoresOffset + 2 * COUNT);
-        a03.intoArray(scores, scoresOffset + 3 * COUNT);
-        a10.intoArray(scores, scoresOffset + QUERIES);
-        a11.intoArray(scores, scoresOffset + QUERIES + COUNT);
-        a12.intoArray(scores, scoresOffset + QUERIES + 2 * COUNT);
-        a13.intoArray(scores, scoresOffset + QUERIES + 3 * COUNT);
-        a20.intoArray(scores, scoresOffset + 2 * QUERIES);
-        a21.intoArray(scores, scoresOffset + 2 * QUERIES + COUNT);
-        a22.intoArray(scores, scoresOffset + 2 * QUERIES + 2 * COUNT);
-        a23.intoArray(scores, scoresOffset + 2 * QUERIES + 3 * COUNT);
-        a30.intoArray(scores, scoresOffset + 3 * QUERIES);
-        a31.intoArray(scores, scoresOffset + 3 * QUERIES + COUNT);
-        a32.intoArray(scores, scoresOffset + 3 * QUERIES + 2 * COUNT);
-        a33.intoArray(scores, scoresOffset + 3 * QUERIES + 3 * COUNT);
-        a40.intoArray(scores, scoresOffset + 4 * QUERIES);
-        a41.intoArray(scores, scoresOffset + 4 * QUERIES + COUNT);
-        a42.intoArray(scores, scoresOffset + 4 * QUERIES + 2 * COUNT);
-        a43.intoArray(scores, scoresOffset + 4 * QUERIES + 3 * COUNT);
-        a50.intoArray(scores, scoresOffset + 5 * QUERIES);
-        a51.intoArray(scores, scoresOffset + 5 * QUERIES + COUNT);
-        a52.intoArray(scores, scoresOffset + 5 * QUERIES + 2 * COUNT);
-        a53.intoArray(scores, scoresOffset + 5 * QUERIES + 3 * COUNT);
-    }
-
-    /** {@link #scores6} for one key. */
+    /** The score of one key (at {@code keys[keyOffset ...]}) with the block's queries, stored to {@code scores}
+     * from {@code scoresOffset}: what {@link FloatTile#add6x4} computes for 6 keys at once. */
     private void scores1(float[] keys, int keyOffset, float[] queriesT, int queriesOffset, float[] scores,
             int scoresOffset) {
         FloatVector a0 = FloatVector.zero(FLOATS);
