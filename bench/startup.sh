@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Start-up benchmark: process start to /q/health/ready and to the first streamed token, plain JVM against
-# the JDK 25 AOT cache, with the bundled demo model and with any GGUF files given.
+# the JDK 25 AOT cache, with the bundled demo model and with any GGUF files given; then the prefill rate of the
+# first long prompt after start against a later one (StartupBench.java says how).
 #
-#   bench/startup.sh [--runs N] [LABEL=MODEL.gguf ...]
+#   bench/startup.sh [--runs N] [--prompt-tokens N] [LABEL=MODEL.gguf ...]
+#
+#   --prompt-tokens  length of the long prompts, default 200; 0 skips them
 #
 #   bench/startup.sh --runs 5 phi3-mini-q4_k_m=/tmp/phi3-mini-q4_k_m.gguf
 #
@@ -24,12 +27,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=5
+PROMPT_TOKENS=200
 MODELS=("bundled=bundled")
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
+    --prompt-tokens) PROMPT_TOKENS=$2; shift 2 ;;
     *=*) MODELS+=("$1"); shift ;;
-    *) echo "usage: bench/startup.sh [--runs N] [LABEL=MODEL.gguf ...]" >&2; exit 2 ;;
+    *) echo "usage: bench/startup.sh [--runs N] [--prompt-tokens N] [LABEL=MODEL.gguf ...]" >&2; exit 2 ;;
   esac
 done
 
@@ -89,4 +94,4 @@ for entry in "${MODELS[@]}"; do
 done
 
 echo "== measuring ($RUNS runs each; $(nproc) CPUs; $("$JAVA" -version 2>&1 | head -1))"
-"$JAVA" bench/StartupBench.java "$RUNS" "$OUT/logs" "${VARIANTS[@]}" -- "${MODEL_ARGS[@]}" | tee "$OUT/results.md"
+"$JAVA" bench/StartupBench.java "$RUNS" "$PROMPT_TOKENS" "$OUT/logs" "${VARIANTS[@]}" -- "${MODEL_ARGS[@]}" | tee "$OUT/results.md"
