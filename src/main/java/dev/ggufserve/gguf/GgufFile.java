@@ -17,8 +17,15 @@ import java.util.Optional;
 
 /**
  * A GGUF model file (versions 2 and 3), memory-mapped read-only. The header (metadata and tensor infos) is parsed
- * once on {@link #open}; tensor data is never copied: each {@link GgufTensor#data()} is a slice of the mapping,
- * valid until {@link #close()}.
+ * once on {@link #open}; tensor data is never copied: each {@link GgufTensor#data()} is a slice of the mapping.
+ *
+ * <p>The mapping belongs to an automatic arena ({@link Arena#ofAuto()}): it stays mapped while anything can still
+ * read it (this object or any tensor slice, e.g. an engine's weights) and is unmapped by the garbage collector's
+ * cleaner once nothing can. A served model is therefore mapped for the life of the process, and the many files a
+ * test run opens are unmapped as they become garbage. There is no explicit unmapping: {@link #close()} only ends
+ * lookups through this object. A shared arena, which could be closed, is what GraalVM native-image cannot combine
+ * with its Vector API support (docs/NATIVE.md, "Memory-mapped weights"); an automatic one works the same on the
+ * JVM and in a native executable, and a slice can never be read after its memory was unmapped.
  *
  * <p>Layout (GGUF spec, little-endian): magic "GGUF", uint32 version, uint64 tensor count, uint64 metadata count,
  * the metadata key/value pairs, the tensor infos, padding up to {@code general.alignment} (default 32), then the
@@ -57,16 +64,15 @@ public final class GgufFile implements AutoCloseable {
     private final long alignment;
     private final GgufMetadata metadata;
     private final Map<String, GgufTensor> tensors;
-    private final Arena arena;
+    /** Set by {@link #close()}; read by lookups on any thread. */
+    private volatile boolean closed;
 
-    private GgufFile(Path path, int version, long alignment, GgufMetadata metadata, Map<String, GgufTensor> tensors,
-            Arena arena) {
+    private GgufFile(Path path, int version, long alignment, GgufMetadata metadata, Map<String, GgufTensor> tensors) {
         this.path = path;
         this.version = version;
         this.alignment = alignment;
         this.metadata = metadata;
         this.tensors = Collections.unmodifiableMap(tensors);
-        this.arena = arena;
     }
 
     /** Maps and parses the file; throws {@link ModelFileException} for any file that is not a valid GGUF. */
@@ -80,28 +86,26 @@ public final class GgufFile implements AutoCloseable {
         if (!Files.isReadable(path)) {
             throw new ModelFileException(path, "file is not readable");
         }
-        Arena arena = Arena.ofShared();
         try {
             MemorySegment mapped;
+            // The channel (and its file descriptor) is closed at once; the mapping does not need it.
             try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-                mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+                mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), Arena.ofAuto());
             }
-            return parse(path, mapped, arena);
+            // A file refused below leaves its mapping unreachable, to be unmapped like any other garbage.
+            return parse(path, mapped);
         } catch (IOException e) {
-            arena.close();
             throw new ModelFileException(path, "cannot read the file: " + e.getMessage(), e);
         } catch (ModelFileException e) {
-            arena.close();
             throw e;
         } catch (RuntimeException e) {
             // The explicit checks should make this unreachable; if one was missed, the caller still gets
             // one ModelFileException naming the file rather than an unexplained runtime exception.
-            arena.close();
             throw new ModelFileException(path, "malformed GGUF file (" + e + ")", e);
         }
     }
 
-    private static GgufFile parse(Path path, MemorySegment mapped, Arena arena) {
+    private static GgufFile parse(Path path, MemorySegment mapped) {
         GgufCursor cursor = new GgufCursor(path, mapped);
         int magic = cursor.readU32("magic");
         if (magic != MAGIC) {
@@ -135,7 +139,7 @@ public final class GgufFile implements AutoCloseable {
             }
             tensors.put(info.name(), sliceTensor(cursor, info, mapped, dataStart, alignment));
         }
-        return new GgufFile(path, version, alignment, metadata, tensors, arena);
+        return new GgufFile(path, version, alignment, metadata, tensors);
     }
 
     private static int readVersion(GgufCursor cursor) {
@@ -329,10 +333,12 @@ public final class GgufFile implements AutoCloseable {
 
     /** All tensors by name, in file order. */
     public Map<String, GgufTensor> tensors() {
+        checkOpen();
         return tensors;
     }
 
     public Optional<GgufTensor> tensor(String name) {
+        checkOpen();
         return Optional.ofNullable(tensors.get(name));
     }
 
@@ -341,6 +347,7 @@ public final class GgufFile implements AutoCloseable {
      * With no {@code expectedDims} only its presence is checked.
      */
     public GgufTensor requireTensor(String name, long... expectedDims) {
+        checkOpen();
         GgufTensor tensor = tensors.get(name);
         if (tensor == null) {
             throw new ModelFileException(path, "missing tensor '" + name + "'");
@@ -357,9 +364,19 @@ public final class GgufFile implements AutoCloseable {
         return metadata.requireString("general.architecture");
     }
 
-    /** Unmaps the file: tensor data must not be used afterwards. */
+    /**
+     * Ends tensor lookups through this object ({@link #tensors()}, {@link #tensor}, {@link #requireTensor} throw
+     * {@link IllegalStateException} afterwards); the metadata stays readable. Unmaps nothing: tensors taken before
+     * stay readable, and the mapping goes when the last of them, and this object, are garbage.
+     */
     @Override
     public void close() {
-        arena.close();
+        closed = true;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("model file " + path + " is closed");
+        }
     }
 }

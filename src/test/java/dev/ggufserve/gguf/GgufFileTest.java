@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class GgufFileTest {
 
@@ -183,13 +184,58 @@ class GgufFileTest {
         }
     }
 
+    /**
+     * The mapping lives in an automatic arena (GgufFile's class comment): close() used to unmap it, so tensor data
+     * read after close threw; now close() ends lookups only, and tensors taken before stay readable.
+     */
     @Test
-    void closeUnmapsTheTensorData() {
-        Path path = new GgufWriter().addTensor("w", GgmlType.F32, new long[] {1}, new float[] {1}).write(dir.resolve("m.gguf"));
+    void closeEndsTensorLookupsButTensorsTakenBeforeStayReadable() {
+        Path path = new GgufWriter().putString("general.architecture", "llama")
+                .addTensor("w", GgmlType.F32, new long[] {1}, new float[] {1}).write(dir.resolve("m.gguf"));
         GgufFile file = GgufFile.open(path);
         GgufTensor tensor = file.requireTensor("w");
         file.close();
-        assertThrows(IllegalStateException.class, () -> tensor.data().get(ValueLayout.JAVA_BYTE, 0));
+
+        assertEquals(1f, tensor.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, 0));
+        assertEquals("llama", file.architecture());
+        for (Runnable lookup : List.<Runnable>of(() -> file.requireTensor("w"), () -> file.tensor("w"), file::tensors)) {
+            IllegalStateException closed = assertThrows(IllegalStateException.class, lookup::run);
+            assertEquals("model file " + path + " is closed", closed.getMessage());
+        }
+    }
+
+    /**
+     * What replaces unmapping on close: once nothing can read a file's mapping any more, the garbage collector's
+     * cleaner unmaps it, so the many files a test run opens and closes do not stay mapped. Read from the kernel's
+     * list of this process's mappings, which names each mapped file.
+     */
+    @Test
+    void theMappingIsReleasedOnceNothingCanReadIt() throws Exception {
+        Path maps = Path.of("/proc/self/maps");
+        assumeTrue(Files.isReadable(maps), "needs Linux's /proc/self/maps");
+        Path path = new GgufWriter().addTensor("w", GgmlType.F32, new long[] {4}, new float[] {1, 2, 3, 4})
+                .write(dir.resolve("released.gguf"));
+
+        assertEquals(10f, sumOfTensorThenClose(path, maps));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (Files.readString(maps).contains(path.toString()) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertFalse(Files.readString(maps).contains(path.toString()), path + " is still mapped");
+    }
+
+    /** Opens {@code path}, checks that it is mapped, sums tensor w and closes it; keeps no reference to either. */
+    private static float sumOfTensorThenClose(Path path, Path maps) throws IOException {
+        try (GgufFile file = GgufFile.open(path)) {
+            assertTrue(Files.readString(maps).contains(path.toString()), path + " should be mapped while open");
+            GgufTensor tensor = file.requireTensor("w");
+            float sum = 0;
+            for (int i = 0; i < 4; i++) {
+                sum += tensor.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            }
+            return sum;
+        }
     }
 
     /** A tensor more than 2 GiB into the file: offsets and slices must be 64-bit throughout. Sparse, so cheap. */
@@ -217,6 +263,8 @@ class GgufFileTest {
             assertEquals(1.0f, far.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, 28));
             assertEquals(farOffset, far.data().address() - file.requireTensor("near").data().address());
         }
+        // The first mapping may still exist (until it is collected); shortening the file under it is harmless while
+        // nothing reads it, and nothing can: the file object and its tensors are out of reach.
         try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
             raf.setLength(dataStart + farOffset + 31);
         }
