@@ -58,6 +58,19 @@ public final class GrammarConstraint implements TokenConstraint {
         return state.finished();
     }
 
+    /**
+     * Moves past text already written (a benchmark or test placing the constraint mid-reply).
+     *
+     * @throws IllegalStateException when the grammar does not allow {@code bytes} here
+     */
+    public void acceptText(byte[] bytes) {
+        MatchState next = state.advance(bytes);
+        if (next == null) {
+            throw new IllegalStateException("the text does not continue the structured output");
+        }
+        state = next;
+    }
+
     /** Whether the output so far is a complete match. */
     public boolean accepting() {
         return state.accepting();
