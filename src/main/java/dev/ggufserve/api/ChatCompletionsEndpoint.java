@@ -128,9 +128,9 @@ public class ChatCompletionsEndpoint {
             chat.add(toChatMessage(messages.get(i), "messages.[" + i + "]", toolFormat));
         }
         List<Map<String, Object>> templateTools = null;
-        if (tools.offered() && toolFormat.templateRendersTools()) {
+        if (tools.described() && toolFormat.templateRendersTools()) {
             templateTools = tools.templateTools();
-        } else if (tools.offered()) {
+        } else if (tools.described()) {
             addToSystemMessage(chat, ToolPrompt.describe(tools.toolJson()));
         }
         String rendered = served.chatTemplate().render(chat, templateTools, true);

@@ -25,7 +25,7 @@ record ChatTools(List<Map<String, Object>> templateTools, List<String> toolJson,
                  List<ToolGrammar.Function> functions, Choice choice, boolean parallel) {
 
     enum Choice {
-        /** No tools, or tool_choice none: a plain reply. */
+        /** No tools, or tool_choice none (the model still sees the tools, as with OpenAI): a plain reply. */
         NONE,
         /** The model chooses between a reply and calls. */
         AUTO,
@@ -39,8 +39,14 @@ record ChatTools(List<Map<String, Object>> templateTools, List<String> toolJson,
 
     static final ChatTools NONE = new ChatTools(List.of(), List.of(), List.of(), Choice.NONE, false);
 
+    /** Whether the reply may hold tool calls. */
     boolean offered() {
         return choice != Choice.NONE;
+    }
+
+    /** Whether the prompt describes tools (also with tool_choice none). */
+    boolean described() {
+        return !templateTools.isEmpty();
     }
 
     static ChatTools of(ChatCompletionRequest request, ObjectMapper json) {
@@ -103,7 +109,7 @@ record ChatTools(List<Map<String, Object>> templateTools, List<String> toolJson,
         }
         if (toolChoice.isTextual()) {
             return switch (toolChoice.textValue()) {
-                case "none" -> NONE;
+                case "none" -> new ChatTools(templateTools, toolJson, functions, Choice.NONE, parallel);
                 case "required" -> new ChatTools(templateTools, toolJson, functions, Choice.REQUIRED, parallel);
                 default -> throw new InvalidRequestException("tool_choice", "Invalid value for 'tool_choice': "
                         + "expected 'none', 'auto', 'required' or a named function, but got '"
