@@ -100,6 +100,15 @@ class StructuredOutputsTest {
     }
 
     @Test
+    void completionsTakeResponseFormatToo() {
+        JsonPath reply = given().contentType(ContentType.JSON).body(Map.of("model", "llama", "prompt", "A pet:",
+                        "max_tokens", 120, "seed", 2, "response_format", jsonSchemaFormat(PERSON_SCHEMA)))
+                .post("/v1/completions").then().statusCode(200).extract().jsonPath();
+        assertEquals("stop", reply.getString("choices[0].finish_reason"));
+        SchemaValidation.assertConforms(json(PERSON_SCHEMA), reply.getString("choices[0].text"));
+    }
+
+    @Test
     void textFormatIsAPlainReply() {
         JsonPath reply = ChatCompletionsTest.chat(request(Map.of("response_format", Map.of("type", "text"))));
         assertFalse(reply.getString("choices[0].message.content").isEmpty());
