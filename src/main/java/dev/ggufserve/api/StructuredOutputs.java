@@ -17,8 +17,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class StructuredOutputs {
 
-    private volatile TokenTrie trie;
-    private volatile Tokenizer trieTokenizer;
+    /** The trie of the tokenizer it was built for (the served model has one tokenizer; tests may swap models). */
+    private record VocabularyTrie(Tokenizer tokenizer, TokenTrie trie) {
+    }
+
+    private volatile VocabularyTrie vocabularyTrie;
 
     /** A constraint that keeps one generation inside {@code grammar}. */
     TokenConstraint constraint(GrammarNode grammar, Tokenizer tokenizer) {
@@ -26,16 +29,15 @@ public class StructuredOutputs {
     }
 
     private TokenTrie trieOf(Tokenizer tokenizer) {
-        TokenTrie current = trie;
-        if (current != null && trieTokenizer == tokenizer) {
-            return current;
+        VocabularyTrie current = vocabularyTrie;
+        if (current != null && current.tokenizer() == tokenizer) {
+            return current.trie();
         }
         synchronized (this) {
-            if (trie == null || trieTokenizer != tokenizer) {
-                trie = TokenTrie.of(tokenizer);
-                trieTokenizer = tokenizer;
+            if (vocabularyTrie == null || vocabularyTrie.tokenizer() != tokenizer) {
+                vocabularyTrie = new VocabularyTrie(tokenizer, TokenTrie.of(tokenizer));
             }
-            return trie;
+            return vocabularyTrie.trie();
         }
     }
 
