@@ -52,6 +52,11 @@ public class ApiJson {
         return value;
     }
 
+    /** The strict mapper itself, for converting request fragments (tool definitions, arguments). */
+    ObjectMapper mapper() {
+        return mapper;
+    }
+
     public String write(Object value) {
         try {
             return mapper.writeValueAsString(value);

@@ -1,5 +1,6 @@
 package dev.ggufserve.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -21,6 +22,16 @@ public record ChatCompletion(String id, String object, long created, String mode
     public record Choice(int index, Message message, ChatLogprobs logprobs, String finishReason) {
     }
 
-    public record Message(String role, String content) {
+    /**
+     * @param content   null when the reply is only tool calls
+     * @param toolCalls left out when there are none
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Message(String role, String content,
+                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ChatToolCall> toolCalls) {
+
+        public Message(String role, String content) {
+            this(role, content, List.of());
+        }
     }
 }

@@ -29,6 +29,11 @@ public record ChatCompletionChunk(String id, String object, long created, String
 
     /** What this chunk adds; the first carries the role, the last is empty. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Delta(String role, String content) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Delta(String role, String content, List<ChatToolCall.Delta> toolCalls) {
+
+        public Delta(String role, String content) {
+            this(role, content, null);
+        }
     }
 }

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The body of POST /v1/chat/completions. Fields the server does not support (tools, response_format,
- * user, ...) are ignored, as OpenAI SDKs send some of them by default.
+ * The body of POST /v1/chat/completions. Fields the server does not support (user, store, metadata, ...) are
+ * ignored, as OpenAI SDKs send some of them by default.
  */
 @RegisterForReflection
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -34,15 +34,23 @@ public record ChatCompletionRequest(
         Boolean stream,
         StreamOptions streamOptions,
         Boolean logprobs,
-        Integer topLogprobs) implements GenerationParameters {
+        Integer topLogprobs,
+        JsonNode responseFormat,
+        JsonNode tools,
+        JsonNode toolChoice,
+        Boolean parallelToolCalls) implements GenerationParameters {
 
     /**
      * One chat message.
      *
-     * @param content a string, or an array of {@code {"type": "text", "text": ...}} parts
+     * @param content    a string, or an array of {@code {"type": "text", "text": ...}} parts; may be null on an
+     *                   assistant message with tool calls
+     * @param toolCalls  an assistant's earlier tool calls
+     * @param toolCallId on a {@code tool} message, the call it answers
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Message(String role, JsonNode content) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Message(String role, JsonNode content, JsonNode toolCalls, String toolCallId, String name) {
     }
 
     /** {@code max_completion_tokens} replaced {@code max_tokens} in OpenAI's API; either is accepted. */

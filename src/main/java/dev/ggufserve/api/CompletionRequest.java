@@ -8,7 +8,10 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.Map;
 
-/** The body of POST /v1/completions (OpenAI's legacy text completions). Unknown fields are ignored. */
+/**
+ * The body of POST /v1/completions (OpenAI's legacy text completions). Unknown fields are ignored.
+ * {@code response_format} is an extension here (as in vLLM and llama.cpp's server), with chat's meaning.
+ */
 @RegisterForReflection
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -29,5 +32,6 @@ public record CompletionRequest(
         Boolean stream,
         StreamOptions streamOptions,
         Boolean echo,
-        Integer logprobs) implements GenerationParameters {
+        Integer logprobs,
+        JsonNode responseFormat) implements GenerationParameters {
 }

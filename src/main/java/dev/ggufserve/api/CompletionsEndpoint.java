@@ -2,6 +2,7 @@ package dev.ggufserve.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ggufserve.config.LlmConfig;
+import dev.ggufserve.grammar.GrammarNode;
 import dev.ggufserve.serving.GenerationRequest;
 import dev.ggufserve.serving.ModelService;
 import dev.ggufserve.serving.ServedModel;
@@ -28,10 +29,13 @@ public class CompletionsEndpoint {
     private final ModelService modelService;
     private final ApiJson json;
     private final Duration sseKeepAlive;
+    private final StructuredOutputs structuredOutputs;
 
-    public CompletionsEndpoint(ModelService modelService, ApiJson json, LlmConfig config) {
+    public CompletionsEndpoint(ModelService modelService, ApiJson json, LlmConfig config,
+                               StructuredOutputs structuredOutputs) {
         this.modelService = modelService;
         this.json = json;
+        this.structuredOutputs = structuredOutputs;
         this.sseKeepAlive = config.sseKeepAlive();
     }
 
@@ -50,13 +54,16 @@ public class CompletionsEndpoint {
         Integer logprobs = logprobs(request);
         boolean echo = Boolean.TRUE.equals(request.echo());
 
+        GrammarNode completionGrammar = StructuredOutputs.responseFormat(request.responseFormat());
+
         Prompt prompt = prompt(request.prompt(), served.tokenizer());
         var generation = new GenerationRequest(prompt.tokens(),
                 GenerationParameterValidation.maxTokens(request, DEFAULT_MAX_TOKENS, 0, prompt.tokens().length, served,
                         "prompt"),
                 GenerationParameterValidation.sampling(request, served),
                 GenerationParameterValidation.stops(request),
-                logprobs != null, echo && logprobs != null, logprobs == null ? 0 : logprobs);
+                logprobs != null, echo && logprobs != null, logprobs == null ? 0 : logprobs,
+                completionGrammar == null ? null : structuredOutputs.constraint(completionGrammar, served.tokenizer()));
 
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();

@@ -73,10 +73,19 @@ public final class ChatTemplate {
      * @throws ChatTemplateException when the template raises an error or cannot be rendered
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, null, addGenerationPrompt);
+    }
+
+    /**
+     * The prompt for {@code messages} with {@code tools} offered to the model, as the template's own
+     * {@code tools} variable (OpenAI's tool definitions as maps); null offers none.
+     */
+    public String render(List<ChatMessage> messages, List<Map<String, Object>> tools, boolean addGenerationPrompt) {
         Map<String, Object> variables = new HashMap<>();
-        variables.put("messages", messages.stream()
-                .map(message -> Map.of("role", message.role(), "content", message.content()))
-                .toList());
+        variables.put("messages", messages.stream().map(ChatMessage::templateVariables).toList());
+        if (tools != null) {
+            variables.put("tools", tools);
+        }
         variables.put("add_generation_prompt", addGenerationPrompt);
         variables.put("bos_token", bosToken);
         variables.put("eos_token", eosToken);
@@ -88,6 +97,11 @@ public final class ChatTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /** The template's text, from which the tool-call format of the model family is recognised. */
+    public String source() {
+        return template;
     }
 
     /** The message the template raised, else Jinjava's description of the error. */

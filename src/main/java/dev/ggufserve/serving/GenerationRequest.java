@@ -1,6 +1,7 @@
 package dev.ggufserve.serving;
 
 import dev.ggufserve.sampling.SamplingParams;
+import dev.ggufserve.sampling.TokenConstraint;
 
 import java.util.List;
 
@@ -14,6 +15,8 @@ import java.util.List;
  * @param tokenLogprobs  report the log-probability of each generated token
  * @param promptLogprobs report the log-probability of each prompt token after the first
  * @param topLogprobs    how many alternatives each reported log-probability lists
+ * @param constraint     which tokens may come next (structured outputs), or null for any; stateful, so it
+ *                       serves this one generation only
  */
 public record GenerationRequest(
         int[] promptTokens,
@@ -22,7 +25,14 @@ public record GenerationRequest(
         List<String> stops,
         boolean tokenLogprobs,
         boolean promptLogprobs,
-        int topLogprobs) {
+        int topLogprobs,
+        TokenConstraint constraint) {
+
+    /** A generation free to pick any token. */
+    public GenerationRequest(int[] promptTokens, int maxTokens, SamplingParams sampling, List<String> stops,
+                             boolean tokenLogprobs, boolean promptLogprobs, int topLogprobs) {
+        this(promptTokens, maxTokens, sampling, stops, tokenLogprobs, promptLogprobs, topLogprobs, null);
+    }
 
     public GenerationRequest {
         if (promptTokens.length == 0) {

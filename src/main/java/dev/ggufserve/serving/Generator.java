@@ -3,6 +3,7 @@ package dev.ggufserve.serving;
 import dev.ggufserve.metrics.ServingMetrics;
 import dev.ggufserve.sampling.Sampler;
 import dev.ggufserve.sampling.StopStringFilter;
+import dev.ggufserve.sampling.TokenConstraint;
 import dev.ggufserve.sampling.TokenLogprobs;
 import dev.ggufserve.tokenizer.IncrementalDecoder;
 import dev.ggufserve.tokenizer.Tokenizer;
@@ -58,7 +59,12 @@ public final class Generator {
                 return;
             }
             checkTimeLimit(deadlineNanos);
-            int token = sampler.sample(logits, generated, count);
+            // Structured outputs: sample only among the tokens the constraint allows, and tell it the choice.
+            TokenConstraint constraint = request.constraint();
+            int token = sampler.sample(constraint == null ? logits : constraint.mask(logits), generated, count);
+            if (constraint != null) {
+                constraint.accept(token);
+            }
             TokenLogprobs logprobs = request.tokenLogprobs()
                     ? TokenLogprobs.of(logits, token, request.topLogprobs())
                     : null;
@@ -72,7 +78,7 @@ public final class Generator {
                 break;
             }
             sink.generated(stopFilter.accept(decoder.accept(token)), logprobs);
-            if (stopFilter.stopped()) {
+            if (stopFilter.stopped() || constraint != null && constraint.complete()) {
                 reason = FinishReason.STOP;
                 break;
             }

@@ -141,7 +141,8 @@ class BadInputTest {
         cases.add(chat("message not an object", "\"model\": \"llama\", \"messages\": [5]", "messages.[0]"));
         cases.add(chat("message null", "\"model\": \"llama\", \"messages\": [null]", "messages.[0]"));
         cases.add(chat("unknown role", message("\"role\": \"wizard\", \"content\": \"x\""), "messages.[0].role"));
-        cases.add(chat("tool role", message("\"role\": \"tool\", \"content\": \"x\""), "messages.[0].role"));
+        cases.add(chat("tool message without tool_call_id", message("\"role\": \"tool\", \"content\": \"x\""),
+                "messages.[0].tool_call_id"));
         cases.add(chat("missing role", message("\"content\": \"x\""), "messages.[0].role"));
         cases.add(chat("numeric role", message("\"role\": 5, \"content\": \"x\""), "messages.[0].role"));
         cases.add(chat("null content", message("\"role\": \"user\", \"content\": null"), "messages.[0].content"));
