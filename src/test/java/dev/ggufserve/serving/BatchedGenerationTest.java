@@ -121,4 +121,19 @@ class BatchedGenerationTest {
         // Far inside the parity rule (mean absolute difference 0.005 against the exact reference).
         assertTrue(sum / alone.size() <= 1e-3 && max <= 1e-2, "mean " + sum / alone.size() + ", max " + max);
     }
+
+    @Test
+    void aSecondTurnReadingTheFirstTurnsCachedPagesGivesTheTextItGetsComputedInFull() {
+        String firstTurn = "Once upon a time, there was a little girl named Lily. She loved to play outside in the"
+                + " park with her friends. One day,";
+        GenerationRequest second = greedy(firstTurn + " she saw a big dog", 24);
+        var harness = harness(8);
+        harness.submit(greedy(firstTurn, 8), new RecordingSink());
+        harness.runUntilIdle();
+        var cached = new RecordingSink();
+        harness.submit(second, cached);
+        harness.runUntilIdle();
+        assertTrue(harness.counter("llm.prefix.cache.hit.tokens") >= 16, "the first turn's full pages are reused");
+        assertEquals(serveAlone(second).text.toString(), cached.text.toString());
+    }
 }
