@@ -40,7 +40,7 @@ final class PrefixCache {
         return keyOfPage.containsKey(page);
     }
 
-    /** The pages caching the first whole pages of {@code tokens}, at most {@code maxPages} (all within it), in order. */
+    /** The pages caching the first whole pages of {@code tokens}, at most {@code maxPages}, in order. */
     List<Integer> lookup(int[] tokens, int maxPages) {
         List<Integer> pages = new ArrayList<>();
         long parent = ROOT_KEY;

@@ -102,12 +102,12 @@ public final class BatchScheduler implements WaitingQueue {
 
     /** KV pages read by running generations, over all replicas. */
     public int kvPagesUsed() {
-        return replicas.stream().mapToInt(replica -> replica.pool().pagesInUse()).sum();
+        return replicas.stream().mapToInt(ReplicaBatch::pagesUsed).sum();
     }
 
     /** KV pages free or holding only cached prefixes (reusable at once), over all replicas. */
     public int kvPagesFree() {
-        return replicas.stream().mapToInt(replica -> replica.pool().pagesAvailable()).sum();
+        return replicas.stream().mapToInt(ReplicaBatch::pagesFree).sum();
     }
 
     @Override

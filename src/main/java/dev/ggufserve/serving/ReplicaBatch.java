@@ -41,8 +41,10 @@ final class ReplicaBatch {
     /** In admission order: the last one is the first preempted. */
     private final List<ScheduledSequence> running = new ArrayList<>();
     private long nextSequenceId;
-    /** The size of {@link #running}, for metrics read by other threads. */
+    /** The size of {@link #running} and the pool's page counts after the last step, read by metrics threads. */
     private volatile int runningCount;
+    private volatile int pagesUsed;
+    private volatile int pagesFree;
 
     ReplicaBatch(StepExecutor executor, int maxBatch, int prefillChunk, int vocabularySize, ServingMetrics metrics) {
         this.executor = executor;
@@ -51,6 +53,7 @@ final class ReplicaBatch {
         this.prefillChunk = prefillChunk;
         this.vocabularySize = vocabularySize;
         this.metrics = metrics;
+        this.pagesFree = pool.pagesAvailable();
     }
 
     /** The most tokens one generation can hold on this replica: the whole pool. */
@@ -66,6 +69,16 @@ final class ReplicaBatch {
         return runningCount;
     }
 
+    /** KV pages read by running sequences, as of the last step. */
+    int pagesUsed() {
+        return pagesUsed;
+    }
+
+    /** KV pages free or holding only cached prefixes, as of the last step. */
+    int pagesFree() {
+        return pagesFree;
+    }
+
     boolean hasRunning() {
         return !running.isEmpty();
     }
@@ -77,8 +90,8 @@ final class ReplicaBatch {
         admit(queue, now);
         List<ScheduledSequence> scheduled = new ArrayList<>();
         List<StepEntry> entries = plan(queue, scheduled);
-        runningCount = running.size();
         if (entries.isEmpty()) {
+            publishCounts();
             return;
         }
         int tokens = entries.stream().mapToInt(entry -> entry.tokens().length).sum();
@@ -87,7 +100,13 @@ final class ReplicaBatch {
         for (ScheduledSequence sequence : computed) {
             sample(sequence, queue);
         }
+        publishCounts();
+    }
+
+    private void publishCounts() {
         runningCount = running.size();
+        pagesUsed = pool.pagesInUse();
+        pagesFree = pool.pagesAvailable();
     }
 
     private void dropLeavers(WaitingQueue queue, long now) {

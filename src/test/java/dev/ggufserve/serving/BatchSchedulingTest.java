@@ -142,13 +142,13 @@ class BatchSchedulingTest {
         for (int i = 0; i < 3; i++) {
             harness.submit(request(prompt(i, 4), 5, SamplingParams.greedy(), List.of()), new RecordingSink());
         }
-        var refused = assertThrows(QueueFullException.class,
-                () -> harness.submit(request(prompt(9, 4), 5, SamplingParams.greedy(), List.of()), new RecordingSink()));
+        GenerationRequest oneTooMany = request(prompt(9, 4), 5, SamplingParams.greedy(), List.of());
+        var refused = assertThrows(QueueFullException.class, () -> harness.submit(oneTooMany, new RecordingSink()));
         assertEquals(429, ErrorResponses.toReply(refused).status());
         assertEquals(3, harness.scheduler.queueDepth());
         harness.runUntilIdle();
         assertEquals(0, harness.scheduler.queueDepth());
-        harness.submit(request(prompt(9, 4), 5, SamplingParams.greedy(), List.of()), new RecordingSink());
+        harness.submit(oneTooMany, new RecordingSink());
     }
 
     @Test
