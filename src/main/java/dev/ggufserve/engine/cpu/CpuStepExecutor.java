@@ -167,11 +167,6 @@ public final class CpuStepExecutor implements StepExecutor {
         return true;
     }
 
-    /** The most positions one sequence may reach. */
-    int maxPositions() {
-        return maxPositions;
-    }
-
     @Override
     public void step(List<StepEntry> entries) {
         validate(entries);
@@ -199,6 +194,8 @@ public final class CpuStepExecutor implements StepExecutor {
             forward();
             computeLogits();
         }
+        // the entries (their logits arrays and listeners) belong to the caller once the step is done
+        Arrays.fill(segmentEntry, null);
     }
 
     @Override
@@ -213,7 +210,7 @@ public final class CpuStepExecutor implements StepExecutor {
 
     /**
      * Checks every entry before any is run, so a bad one leaves the pool as it was: tokens in the vocabulary,
-     * positions within {@link #maxPositions}, page tables long enough and naming allocated pages for the positions
+     * positions within {@code maxPositions}, page tables long enough and naming allocated pages for the positions
      * they read, distinct sequences, and no page written twice or both written and read as an earlier position.
      */
     private void validate(List<StepEntry> entries) {
