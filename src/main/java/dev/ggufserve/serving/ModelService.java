@@ -98,7 +98,7 @@ public class ModelService {
         executors.forEach(executor -> WarmUp.run(executor, servedModel.tokenizer(), engine.vocabularySize()));
         long warmUpEnd = System.nanoTime();
         ready = true;
-        LOG.infof("Warm-up: kernels %.2f s, warm-up token %.2f s; ready %s after the process started",
+        LOG.infof("Warm-up: kernels %.2f s, warm-up steps %.2f s; ready %s after the process started",
                 (kernelsWarm - warmUpStart) / 1e9, (warmUpEnd - kernelsWarm) / 1e9, sinceProcessStart());
         LOG.infof("Serving model '%s' (%d-token context, %d replica(s) of up to %d requests at once, %s engine)",
                 servedModel.id(), servedModel.contextLength(), executors.size(), config.maxBatch(), engine.kind());
@@ -172,7 +172,7 @@ public class ModelService {
         return servedModel;
     }
 
-    /** True once the model is loaded and has generated its warm-up token, until shutdown begins. */
+    /** True once the model is loaded and has run its warm-up steps, until shutdown begins. */
     public boolean isReady() {
         return ready && !draining;
     }
