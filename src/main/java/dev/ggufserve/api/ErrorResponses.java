@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.ggufserve.chat.ChatTemplateException;
+import dev.ggufserve.serving.ContextLengthExceededException;
 import dev.ggufserve.serving.GenerationTimeoutException;
 import dev.ggufserve.serving.QueueFullException;
 import dev.ggufserve.serving.ServerShuttingDownException;
@@ -21,7 +22,7 @@ import java.util.Map;
 public final class ErrorResponses {
 
     private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
-    /** A replica frees up within a generation; a second is a polite first retry. */
+    /** A batch place frees up within a generation; a second is a polite first retry. */
     static final int RETRY_AFTER_SECONDS = 1;
 
     /**
@@ -41,6 +42,8 @@ public final class ErrorResponses {
                     new OpenAiError(api.getMessage(), api.type(), api.param(), api.code()), 0);
             case QueueFullException full -> new ErrorReply(429,
                     new OpenAiError(full.getMessage(), "requests", null, "rate_limit_exceeded"), RETRY_AFTER_SECONDS);
+            case ContextLengthExceededException tooLong -> new ErrorReply(400,
+                    new OpenAiError(tooLong.getMessage(), "invalid_request_error", null, "context_length_exceeded"), 0);
             case ServerShuttingDownException stopping -> new ErrorReply(503,
                     new OpenAiError(stopping.getMessage(), "server_error", null, "server_shutting_down"), 0);
             case GenerationTimeoutException timeout -> new ErrorReply(500,

@@ -30,9 +30,23 @@ public interface LlmConfig {
     @WithDefault("auto")
     EngineKind engine();
 
-    /** How many requests are generated at the same time, each on its own copy of the KV state. */
+    /** Engine replicas in the process, each serving a batch of up to {@link #maxBatch()} requests at once. */
     @WithDefault("1")
     int replicas();
+
+    /** Requests one replica generates at once, each step running one token of each (continuous batching). */
+    @WithDefault("8")
+    int maxBatch();
+
+    /**
+     * Tokens of KV cache per replica, shared by its batch and its prefix cache; absent uses the context length
+     * (the memory one full-length request took before batching).
+     */
+    OptionalInt kvCacheTokens();
+
+    /** Prompt tokens one step reads at most (over all prompts being read), so decoding requests never stall long. */
+    @WithDefault("256")
+    int prefillChunk();
 
     /** Threads the engine uses for one forward pass; absent uses every available processor. */
     OptionalInt threads();
@@ -40,7 +54,7 @@ public interface LlmConfig {
     /** Tokens one request may hold (prompt plus completion); absent uses min(trained context, 4096). */
     OptionalInt contextLength();
 
-    /** Requests that may wait for a free replica before new ones are turned away with 429. */
+    /** Requests that may wait for a place in a batch before new ones are turned away with 429. */
     @WithDefault("64")
     int maxQueue();
 

@@ -12,11 +12,15 @@ import java.util.Optional;
  *
  * @param modelId       the id clients send as {@code model} and /v1/models lists
  * @param contextLength tokens one request may hold, prompt and completion together
- * @param replicas      requests generated at the same time
+ * @param replicas      engine replicas, each with its own batch and KV pool
  * @param threads       engine threads per forward pass
- * @param maxQueue      requests that may wait for a replica
+ * @param maxQueue      requests that may wait for a place in a batch
+ * @param maxBatch      requests one replica generates at once
+ * @param kvCacheTokens tokens of KV cache per replica
+ * @param prefillChunk  prompt tokens one step reads at most
  */
-public record ServingSettings(String modelId, int contextLength, int replicas, int threads, int maxQueue) {
+public record ServingSettings(String modelId, int contextLength, int replicas, int threads, int maxQueue,
+                             int maxBatch, int kvCacheTokens, int prefillChunk) {
 
     /** Llama-style models train for long contexts; a KV cache that large per replica rarely pays off. */
     static final int DEFAULT_CONTEXT_CAP = 4096;
@@ -34,6 +38,17 @@ public record ServingSettings(String modelId, int contextLength, int replicas, i
         if (config.maxQueue() < 0) {
             problems.add("LLM_MAX_QUEUE must be 0 or more but is " + config.maxQueue());
         }
+        if (config.maxBatch() < 1) {
+            problems.add("LLM_MAX_BATCH must be at least 1 but is " + config.maxBatch());
+        }
+        if (config.prefillChunk() < 1) {
+            problems.add("LLM_PREFILL_CHUNK must be at least 1 but is " + config.prefillChunk());
+        }
+        config.kvCacheTokens().ifPresent(tokens -> {
+            if (tokens < 2) {
+                problems.add("LLM_KV_CACHE_TOKENS must be at least 2 but is " + tokens);
+            }
+        });
         config.threads().ifPresent(threads -> {
             if (threads < 1) {
                 problems.add("LLM_THREADS must be at least 1 but is " + threads);
@@ -86,7 +101,9 @@ public record ServingSettings(String modelId, int contextLength, int replicas, i
             throw new ConfigurationException("Invalid configuration: LLM_CONTEXT_LENGTH is " + contextLength
                     + " but the model was trained for at most " + trainedContextLength + " tokens");
         }
-        return new ServingSettings(modelId, contextLength, config.replicas(), threads(config), config.maxQueue());
+        int kvCacheTokens = config.kvCacheTokens().orElse(contextLength);
+        return new ServingSettings(modelId, contextLength, config.replicas(), threads(config), config.maxQueue(),
+                config.maxBatch(), kvCacheTokens, config.prefillChunk());
     }
 
     /** LLM_THREADS, or every available processor; needed before the engine exists, hence on its own. */

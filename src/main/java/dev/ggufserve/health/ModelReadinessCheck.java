@@ -6,7 +6,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the model is loaded and has generated its warm-up token. */
+/** Ready once the model is loaded and has run its warm-up steps. */
 @Readiness
 @ApplicationScoped
 public class ModelReadinessCheck implements HealthCheck {

@@ -1,6 +1,7 @@
 package dev.ggufserve.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -13,7 +14,10 @@ import java.util.function.IntSupplier;
  * The serving meters, exported by Micrometer at /q/metrics. Prometheus names: {@code llm_requests_total},
  * {@code llm_prompt_tokens_total}, {@code llm_completion_tokens_total},
  * {@code llm_time_to_first_token_seconds}, {@code llm_time_per_output_token_seconds},
- * {@code llm_queue_depth}, {@code llm_replicas_busy}, {@code llm_model_load_seconds}.
+ * {@code llm_queue_depth}, {@code llm_replicas_busy}, {@code llm_model_load_seconds}, and for the batches:
+ * {@code llm_step_sequences} and {@code llm_step_tokens} (per step), {@code llm_batch_running},
+ * {@code llm_kv_pages_used}, {@code llm_kv_pages_free}, {@code llm_prefix_cache_hit_tokens_total},
+ * {@code llm_preemptions_total} and {@code llm_queue_wait_seconds}.
  */
 @ApplicationScoped
 public class ServingMetrics {
@@ -23,6 +27,11 @@ public class ServingMetrics {
     private final Counter completionTokens;
     private final Timer timeToFirstToken;
     private final Timer timePerOutputToken;
+    private final DistributionSummary stepSequences;
+    private final DistributionSummary stepTokens;
+    private final Counter prefixCacheHitTokens;
+    private final Counter preemptions;
+    private final Timer queueWait;
 
     public ServingMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -38,6 +47,24 @@ public class ServingMetrics {
                 .register(registry);
         this.timePerOutputToken = Timer.builder("llm.time.per.output.token")
                 .description("Between two consecutive generated tokens of one request")
+                .publishPercentileHistogram()
+                .register(registry);
+        this.stepSequences = DistributionSummary.builder("llm.step.sequences")
+                .description("Sequences in one batched step (the batch size)")
+                .publishPercentileHistogram()
+                .register(registry);
+        this.stepTokens = DistributionSummary.builder("llm.step.tokens")
+                .description("Tokens computed in one batched step (decoded tokens and prompt chunks)")
+                .publishPercentileHistogram()
+                .register(registry);
+        this.prefixCacheHitTokens = Counter.builder("llm.prefix.cache.hit.tokens")
+                .description("Prompt tokens whose keys and values came from the prefix cache instead of a prefill")
+                .register(registry);
+        this.preemptions = Counter.builder("llm.preemptions")
+                .description("Sequences preempted (pages freed, recomputed later) because the KV pool ran out")
+                .register(registry);
+        this.queueWait = Timer.builder("llm.queue.wait")
+                .description("From accepting a request to its first admission into a replica's batch")
                 .publishPercentileHistogram()
                 .register(registry);
     }
@@ -68,13 +95,46 @@ public class ServingMetrics {
                 .register(registry);
     }
 
-    public void watchScheduler(IntSupplier queueDepth, IntSupplier busyReplicas) {
+    public void stepRan(int sequences, int tokens) {
+        stepSequences.record(sequences);
+        stepTokens.record(tokens);
+    }
+
+    public void prefixCacheHit(int tokens) {
+        prefixCacheHitTokens.increment(tokens);
+    }
+
+    public void preempted() {
+        preemptions.increment();
+    }
+
+    public void queueWaited(Duration wait) {
+        queueWait.record(wait);
+    }
+
+    /** Gauges of the KV pages over all replicas: read by running sequences, and free or only cached. */
+    public void watchKvPages(IntSupplier used, IntSupplier free) {
+        Gauge.builder("llm.kv.pages.used", used::getAsInt)
+                .description("KV cache pages read by running sequences")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("llm.kv.pages.free", free::getAsInt)
+                .description("KV cache pages free or holding only cached prefixes (reusable at once)")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    public void watchScheduler(IntSupplier queueDepth, IntSupplier busyReplicas, IntSupplier runningSequences) {
+        Gauge.builder("llm.batch.running", runningSequences::getAsInt)
+                .description("Sequences in the replicas' batches")
+                .strongReference(true)
+                .register(registry);
         Gauge.builder("llm.queue.depth", queueDepth::getAsInt)
-                .description("Requests waiting for a free replica")
+                .description("Requests waiting for a place in a batch")
                 .strongReference(true)
                 .register(registry);
         Gauge.builder("llm.replicas.busy", busyReplicas::getAsInt)
-                .description("Replicas generating now")
+                .description("Replicas stepping now")
                 .strongReference(true)
                 .register(registry);
     }

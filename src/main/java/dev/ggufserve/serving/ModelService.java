@@ -6,6 +6,7 @@ import dev.ggufserve.config.ServingSettings;
 import dev.ggufserve.engine.Engine;
 import dev.ggufserve.engine.EngineUnavailableException;
 import dev.ggufserve.engine.Engines;
+import dev.ggufserve.engine.StepExecutor;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.gguf.ModelFileException;
 import dev.ggufserve.metrics.ServingMetrics;
@@ -33,9 +34,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Loads the model at start-up and runs generation requests on its replicas.
  *
- * <p>Each replica owns one KV sequence and runs one request at a time on a dedicated Vert.x worker
- * pool with one thread per replica, so HTTP event-loop threads never wait for the engine. Requests
- * beyond the replicas wait in the {@link ReplicaScheduler}'s bounded queue.
+ * <p>Each replica owns a step executor over a pool of KV pages and serves a batch of up to LLM_MAX_BATCH
+ * requests at once ({@link ReplicaBatch}); its worker runs on a dedicated Vert.x worker pool with one thread per
+ * replica, so HTTP event-loop threads never wait for the engine. Requests beyond the batches wait in the
+ * {@link BatchScheduler}'s bounded queue.
  *
  * <p>Shutdown (SIGTERM) runs in Quarkus's order: first {@link ShutdownDelayInitiatedEvent}, where
  * readiness goes DOWN and new requests are refused with 503; then Quarkus waits up to
@@ -46,9 +48,9 @@ import java.util.concurrent.TimeUnit;
 public class ModelService {
 
     private static final Logger LOG = Logger.getLogger(ModelService.class);
-    /** Generations run for minutes on large models; Vert.x should not report them as blocked threads. */
+    /** A replica's worker steps for as long as requests keep coming; Vert.x should not report it as blocked. */
     private static final long MAX_GENERATION_MINUTES = 60;
-    /** After the grace period, how long replicas get to notice they were stopped (one token each). */
+    /** After the grace period, how long replicas get to notice they were stopped (one step each). */
     private static final long STOP_WAIT_MILLIS = 5_000;
 
     private final LlmConfig config;
@@ -60,15 +62,18 @@ public class ModelService {
     private volatile boolean ready;
     /** SIGTERM received: new requests are refused while accepted ones finish. */
     private volatile boolean draining;
-    /** The grace period is over: every generation stops before its next token. */
+    /** The grace period is over: every generation stops at its replica's next step. */
     private volatile boolean closing;
     private Path extractedModelFile;
     private GgufFile modelFile;
     private Engine engine;
-    private List<Replica> replicas;
+    /** Pages of the executors' KV pools: the page size of {@link Engine#newStepExecutor}'s default executor. */
+    private static final int KV_PAGE_POSITIONS = 16;
+
+    private List<StepExecutor> executors;
     private WorkerExecutor replicaWorkers;
-    private ReplicaScheduler<Replica> scheduler;
-    private Generator generator;
+    private BatchScheduler scheduler;
+    private Tokenizer tokenizer;
 
     public ModelService(LlmConfig config, ServingMetrics metrics, Vertx vertx) {
         this.config = config;
@@ -90,13 +95,13 @@ public class ModelService {
         long warmUpStart = System.nanoTime();
         engine.warmUpKernels();
         long kernelsWarm = System.nanoTime();
-        WarmUp.run(replicas.getFirst(), servedModel.tokenizer());
+        executors.forEach(executor -> WarmUp.run(executor, servedModel.tokenizer(), engine.vocabularySize()));
         long warmUpEnd = System.nanoTime();
         ready = true;
-        LOG.infof("Warm-up: kernels %.2f s, warm-up token %.2f s; ready %s after the process started",
+        LOG.infof("Warm-up: kernels %.2f s, warm-up steps %.2f s; ready %s after the process started",
                 (kernelsWarm - warmUpStart) / 1e9, (warmUpEnd - kernelsWarm) / 1e9, sinceProcessStart());
-        LOG.infof("Serving model '%s' (%d-token context, %d replica(s), %s engine)", servedModel.id(),
-                servedModel.contextLength(), replicas.size(), engine.kind());
+        LOG.infof("Serving model '%s' (%d-token context, %d replica(s) of up to %d requests at once, %s engine)",
+                servedModel.id(), servedModel.contextLength(), executors.size(), config.maxBatch(), engine.kind());
     }
 
     /** Seconds since this process started, as the OS reports it (JVM start-up included), for the start-up log. */
@@ -115,7 +120,7 @@ public class ModelService {
         });
         modelFile = GgufFile.open(file);
         long opened = System.nanoTime();
-        Tokenizer tokenizer = Tokenizers.load(modelFile.metadata(), config.tokenizerPath());
+        tokenizer = Tokenizers.load(modelFile.metadata(), config.tokenizerPath());
         long tokenizerLoaded = System.nanoTime();
         ChatTemplate chatTemplate = ChatTemplate.forModel(modelFile.metadata(), tokenizer);
         long templateLoaded = System.nanoTime();
@@ -124,24 +129,39 @@ public class ModelService {
         ServingSettings settings = ServingSettings.resolve(config,
                 modelFile.metadata().getString("general.name"), file, engine.trainedContextLength());
 
-        replicas = new ArrayList<>(settings.replicas());
+        int pageCount = Math.max(2, (settings.kvCacheTokens() + KV_PAGE_POSITIONS - 1) / KV_PAGE_POSITIONS);
+        int maxStepTokens = settings.maxBatch() + settings.prefillChunk();
+        executors = new ArrayList<>(settings.replicas());
+        List<ReplicaBatch> batches = new ArrayList<>(settings.replicas());
         for (int i = 0; i < settings.replicas(); i++) {
-            replicas.add(new Replica(engine.newSequence(settings.contextLength())));
+            StepExecutor executor = engine.newStepExecutor(pageCount, maxStepTokens);
+            executors.add(executor);
+            batches.add(new ReplicaBatch(executor, settings.maxBatch(), settings.prefillChunk(),
+                    engine.vocabularySize(), metrics));
         }
         replicaWorkers = vertx.createSharedWorkerExecutor("llm-replica", settings.replicas(),
                 MAX_GENERATION_MINUTES, TimeUnit.MINUTES);
-        scheduler = new ReplicaScheduler<>(replicas, settings.maxQueue(),
+        scheduler = new BatchScheduler(batches, settings.maxBatch(), settings.maxQueue(),
                 command -> replicaWorkers.executeBlocking(() -> {
                     command.run();
                     return null;
                 }, false));
-        generator = new Generator(tokenizer, metrics, config.requestTimeout());
+        // A request may use a replica's whole pool, but no more.
+        int kvCapacity = batches.getFirst().capacityTokens();
+        int contextLength = Math.min(settings.contextLength(), kvCapacity);
+        if (contextLength < settings.contextLength()) {
+            LOG.warnf("LLM_KV_CACHE_TOKENS (%d) holds fewer tokens than the context length (%d): requests may hold"
+                    + " at most %d tokens", settings.kvCacheTokens(), settings.contextLength(), contextLength);
+        }
+        LOG.infof("KV cache per replica: %d pages of %d positions (%s prefix cache)", pageCount,
+                executors.getFirst().pagePositions(), executors.getFirst().sharesPages() ? "with" : "no");
         servedModel = new ServedModel(settings.modelId(), Instant.now().getEpochSecond(), tokenizer, chatTemplate,
-                settings.contextLength());
+                contextLength);
 
         double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
         metrics.modelLoaded(loadSeconds);
-        metrics.watchScheduler(scheduler::queueDepth, scheduler::busyReplicas);
+        metrics.watchScheduler(scheduler::queueDepth, scheduler::busyReplicas, scheduler::runningSequences);
+        metrics.watchKvPages(scheduler::kvPagesUsed, scheduler::kvPagesFree);
         LOG.infof("Loaded %s in %.2f s (file %.2f s, tokenizer %.2f s, chat template %.2f s, %s engine %.2f s)", file,
                 loadSeconds, (opened - startNanos) / 1e9, (tokenizerLoaded - opened) / 1e9,
                 (templateLoaded - tokenizerLoaded) / 1e9, engine.kind(), (engineOpened - templateLoaded) / 1e9);
@@ -152,7 +172,7 @@ public class ModelService {
         return servedModel;
     }
 
-    /** True once the model is loaded and has generated its warm-up token, until shutdown begins. */
+    /** True once the model is loaded and has run its warm-up steps, until shutdown begins. */
     public boolean isReady() {
         return ready && !draining;
     }
@@ -165,16 +185,17 @@ public class ModelService {
     /**
      * Queues a generation; {@code sink} hears about it on a replica worker thread.
      *
-     * @throws QueueFullException          when every replica is busy and the queue is full
-     * @throws ServerShuttingDownException once shutdown has begun
+     * @throws QueueFullException             when every batch place is taken and the queue is full
+     * @throws ContextLengthExceededException when the request could not fit in a replica's KV cache even alone
+     * @throws ServerShuttingDownException    once shutdown has begun
      */
     public GenerationHandle submit(GenerationRequest request, GenerationSink sink) {
         if (draining) {
             throw new ServerShuttingDownException();
         }
-        var task = new GenerationTask(request, sink, generator, () -> closing);
-        scheduler.submit(task);
-        return task;
+        var generation = new Generation(request, sink, tokenizer, metrics, config.requestTimeout(), () -> closing);
+        scheduler.submit(generation);
+        return generation;
     }
 
     /** The first step of shutdown: readiness goes DOWN and new requests are refused; accepted ones go on. */
@@ -188,7 +209,7 @@ public class ModelService {
         ready = false;
         stopGenerations();
         Optional.ofNullable(replicaWorkers).ifPresent(WorkerExecutor::close);
-        Optional.ofNullable(replicas).ifPresent(all -> all.forEach(Replica::close));
+        Optional.ofNullable(executors).ifPresent(all -> all.forEach(StepExecutor::close));
         Optional.ofNullable(engine).ifPresent(Engine::close);
         Optional.ofNullable(modelFile).ifPresent(GgufFile::close);
         Optional.ofNullable(extractedModelFile).ifPresent(BundledModel::delete);
@@ -202,9 +223,9 @@ public class ModelService {
         if (scheduler == null) {
             return;
         }
-        int running = scheduler.busyReplicas();
+        int running = scheduler.runningSequences();
         int waiting = scheduler.queueDepth();
-        if (running + waiting == 0) {
+        if (scheduler.busyReplicas() + waiting == 0) {
             return;
         }
         LOG.warnf("The shutdown grace period of %d s is over: stopping %d running and %d waiting request(s)",

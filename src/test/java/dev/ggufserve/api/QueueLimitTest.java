@@ -23,11 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(QueueLimitTest.OneReplicaOneWaiting.class)
 class QueueLimitTest {
 
-    /** One request generates and one waits; every further one arriving meanwhile is refused. */
+    /** One request generates (a batch of one) and one waits; every further one arriving meanwhile is refused. */
     public static class OneReplicaOneWaiting implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("llm.replicas", "1", "llm.max-queue", "1");
+            return Map.of("llm.replicas", "1", "llm.max-batch", "1", "llm.max-queue", "1");
         }
     }
 

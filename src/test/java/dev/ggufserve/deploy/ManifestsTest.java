@@ -178,14 +178,18 @@ class ManifestsTest {
     @Test
     void knativeConcurrencyIsWhatOnePodRunsAtOnce() {
         int defaultReplicas = Integer.parseInt(defaultValueOf("LLM_REPLICAS"));
+        int defaultMaxBatch = Integer.parseInt(defaultValueOf("LLM_MAX_BATCH"));
         List<Server> knativeServers = servers().stream().filter(Server::isKnative).toList();
         assertFalse(knativeServers.isEmpty(), "no Knative Service runs the server");
         for (Server server : knativeServers) {
             JsonNode template = server.manifest().document().path("spec").path("template");
             String replicasValue = server.environment().get("LLM_REPLICAS");
-            int replicas = replicasValue == null ? defaultReplicas : Integer.parseInt(replicasValue);
-            assertEquals(replicas, template.path("spec").path("containerConcurrency").asInt(-1),
-                    server + ": containerConcurrency must equal the engine replicas (LLM_REPLICAS)");
+            String maxBatchValue = server.environment().get("LLM_MAX_BATCH");
+            int atOnce = (replicasValue == null ? defaultReplicas : Integer.parseInt(replicasValue))
+                    * (maxBatchValue == null ? defaultMaxBatch : Integer.parseInt(maxBatchValue));
+            assertEquals(atOnce, template.path("spec").path("containerConcurrency").asInt(-1),
+                    server + ": containerConcurrency must equal what the pod generates at once"
+                            + " (LLM_REPLICAS x LLM_MAX_BATCH)");
 
             JsonNode annotations = template.path("metadata").path("annotations");
             assertEquals("kpa.autoscaling.knative.dev", annotations.path("autoscaling.knative.dev/class").asText(),
@@ -194,8 +198,8 @@ class ManifestsTest {
             assertEquals("0", annotations.path("autoscaling.knative.dev/min-scale").asText(),
                     server + ": min-scale 0 lets the service scale to zero");
             int target = Integer.parseInt(annotations.path("autoscaling.knative.dev/target").asText("0"));
-            assertTrue(target >= 1 && target <= replicas, server + ": the concurrency target " + target
-                    + " must be between 1 and what one pod runs at once (" + replicas + ")");
+            assertEquals(atOnce, target, server + ": the concurrency target must be what one pod runs at once"
+                    + " (LLM_REPLICAS x LLM_MAX_BATCH)");
             assertTrue(template.path("spec").path("timeoutSeconds").asInt() >= 300,
                     server + ": streams of long completions need timeoutSeconds of minutes");
         }

@@ -6,6 +6,7 @@ import dev.ggufserve.chat.ChatTemplateException;
 import dev.ggufserve.engine.Engine;
 import dev.ggufserve.engine.EngineKind;
 import dev.ggufserve.engine.Engines;
+import dev.ggufserve.engine.StepExecutor;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.gguf.GgufTensor;
 import dev.ggufserve.gguf.ModelFileException;
@@ -144,9 +145,8 @@ class ModelFileFuzzTest {
             Tokenizer tokenizer = Tokenizers.load(model.metadata(), Optional.empty());
             ChatTemplate chatTemplate = ChatTemplate.forModel(model.metadata(), tokenizer);
             try (Engine engine = Engines.open(model, EngineKind.CPU, 1)) {
-                int contextLength = Math.min(engine.trainedContextLength(), 64);
-                try (Replica replica = new Replica(engine.newSequence(contextLength))) {
-                    WarmUp.run(replica, tokenizer);
+                try (StepExecutor executor = engine.newStepExecutor(4, 8)) {
+                    WarmUp.run(executor, tokenizer, engine.vocabularySize());
                 }
             }
             renderAndEncode(chatTemplate, tokenizer);
