@@ -6,19 +6,22 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A 2-D weight read in place from its (memory-mapped) segment: {@link #rows()} rows of {@link #cols()}
  * weights, rows stored one after another, each row a whole number of {@link GgmlType} blocks. This is
  * a GGUF tensor with dims {@code [cols, rows]}.
  *
- * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
- * {@link #matMul} (a tile of tokens: prefill) dequantizes each weight once into float scratch and multiplies it
- * with every token of the tile in register-blocked outer-product float kernels ({@link FloatTile}). Instances are
- * immutable and safe to share between threads.
+ * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once; the
+ * K-quants ({@link KQuantMatrix}) multiply int8-quantized activations, as llama.cpp does. {@link #matMul} (several
+ * tokens: prefill, batched decoding) dequantizes each weight once into float scratch and multiplies it with every
+ * token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}), wider tiles in
+ * register-blocked outer-product float kernels ({@link FloatTile}). Instances are immutable and safe to share
+ * between threads.
  */
 public abstract sealed class WeightMatrix
-        permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
+        permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, KQuantMatrix {
 
     final MemorySegment segment;
     private final GgmlType type;
@@ -115,44 +118,19 @@ public abstract sealed class WeightMatrix
         Objects.checkFromIndexSize(xOffset, cols, x.length);
         if (rowFrom < rowTo) {
             Objects.checkFromToIndex(outOffset + rowFrom, outOffset + rowTo, out.length);
-            float[] sums = activationSums(x, xOffset);
-            if (sums == null) {
+            if (this instanceof KQuantMatrix kQuant) {
+                // one quantization of x for all the rows (the loop stays in this method: one more call level
+                // puts the kernels past C2's inlining depth)
+                Int8Activations quantized = Int8Activations.forThread().quantize(x, xOffset, cols);
                 for (int row = rowFrom; row < rowTo; row++) {
-                    out[outOffset + row] = dotRow(row * rowBytes, x, xOffset);
+                    out[outOffset + row] = kQuant.dotRowInt8(row * rowBytes, quantized);
                 }
             } else {
                 for (int row = rowFrom; row < rowTo; row++) {
-                    out[outOffset + row] = dotRow(row * rowBytes, x, xOffset, sums);
+                    out[outOffset + row] = dotRow(row * rowBytes, x, xOffset);
                 }
             }
         }
-    }
-
-    /**
-     * Sums of {@code x[xOffset ...]} that {@link #dotRow(long, float[], int, float[])} needs, computed once per
-     * {@link #matVec} call into a per-thread buffer ({@link #groupSumsBuffer}); null (the default) for types that need none.
-     * Kept out of a separate per-row loop method: one more call level puts the kernels past C2's inlining depth.
-     */
-    float[] activationSums(float[] x, int xOffset) {
-        return null;
-    }
-
-    /** {@link #dotRow(long, float[], int)} given {@link #activationSums}; only called where those are non-null. */
-    float dotRow(long rowOffset, float[] x, int xOffset, float[] sums) {
-        return dotRow(rowOffset, x, xOffset);
-    }
-
-    /** One reusable buffer per thread for {@link #activationSums}. */
-    private static final ThreadLocal<float[]> GROUP_SUMS = ThreadLocal.withInitial(() -> new float[512]);
-
-    /** This thread's buffer of at least {@code length} floats for {@link #activationSums}. */
-    static float[] groupSumsBuffer(int length) {
-        float[] buffer = GROUP_SUMS.get();
-        if (buffer.length < length) {
-            buffer = new float[length];
-            GROUP_SUMS.set(buffer);
-        }
-        return buffer;
     }
 
     /** Columns per pass of {@link #matMul}: a multiple of every block size; one row group's dequantized pass
@@ -170,7 +148,78 @@ public abstract sealed class WeightMatrix
      * {@code maxCols} columns. */
     public static int matMulScratchSize(int maxTokens, int maxCols) {
         int width = paddedTokens(maxTokens);
-        return maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
+        int wide = maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
+        int small = maxTokens * maxCols + SMALL_TILE_PASS + SMALL_TILE_ROWS * maxTokens * Lanes.COUNT;
+        return Math.max(wide, small);
+    }
+
+    /**
+     * Token counts up to which {@link #matMul} runs {@link #matMulSmallTile}: the steps of batched decoding (a few
+     * to 16 sequences) and short prompts. Wider tiles use the outer-product kernels, whose 16-token vectors would
+     * be mostly padding here.
+     */
+    static final int SMALL_TILE_TOKENS = 16;
+    /** Columns of one row that {@link #matMulSmallTile} decodes at a time: 2 KB of floats, and every token's
+     * activations for the pass (16 x 2 KB) stay in L1 while a group of rows is multiplied with them. */
+    static final int SMALL_TILE_PASS = 512;
+    /** Rows whose per-token accumulators {@link #matMulSmallTile} keeps across the column passes. */
+    static final int SMALL_TILE_ROWS = 8;
+    /** The small-tile kernels run whole pairs of vectors; rows of other lengths (plain float types only, since
+     * every quantized block holds a multiple of 32 weights) take the wide path. */
+    private static final int SMALL_TILE_ALIGNMENT = 32;
+
+    /**
+     * {@link #matMul} for a few tokens: each row's weights are decoded once per pass of {@link #SMALL_TILE_PASS}
+     * columns into a small float buffer that stays in L1, and multiplied from there with every token's activations,
+     * 4 tokens per kernel call ({@link FloatTile#addRowTo4Tokens}), so a step of 8 sequences costs one decoding of
+     * the weights instead of 8. Rows go in groups of {@link #SMALL_TILE_ROWS}, read once in address order first
+     * ({@link #touch}); the group's per-token vector sums stay in scratch across the passes and are summed to
+     * floats at the end. K-quant activations are rounded to int8 first, as matVec's are ({@link KQuantMatrix}).
+     */
+    private void matMulSmallTile(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
+            int rowFrom, int rowTo, float[] scratch) {
+        // scratch: activations token-major (tokens x cols) | one row's decoded pass | the row group's accumulators
+        int decoded = tokens * cols;
+        int accumulators = decoded + SMALL_TILE_PASS;
+        for (int t = 0; t < tokens; t++) {
+            if (this instanceof KQuantMatrix) {
+                Int8Activations.forThread().quantize(x, t * xStride, cols).dequantize(cols, scratch, t * cols, 1);
+            } else {
+                System.arraycopy(x, t * xStride, scratch, t * cols, cols);
+            }
+        }
+        int blockSize = type.blockSize();
+        long blockBytes = type.bytesFor(blockSize);
+        long touched = 0;
+        for (int group = rowFrom; group < rowTo; group += SMALL_TILE_ROWS) {
+            int groupRows = Math.min(SMALL_TILE_ROWS, rowTo - group);
+            touched += touch(group * rowBytes, groupRows * rowBytes);
+            Arrays.fill(scratch, accumulators, accumulators + groupRows * tokens * Lanes.COUNT, 0f);
+            for (int column = 0; column < cols; column += SMALL_TILE_PASS) {
+                int length = Math.min(SMALL_TILE_PASS, cols - column);
+                long passOffset = column / blockSize * blockBytes;
+                for (int i = 0; i < groupRows; i++) {
+                    dequantizeBlocks((group + i) * rowBytes + passOffset, length / blockSize, scratch, decoded);
+                    int rowAccumulators = accumulators + i * tokens * Lanes.COUNT;
+                    int t = 0;
+                    for (; t + 4 <= tokens; t += 4) {
+                        FloatTile.addRowTo4Tokens(scratch, decoded, scratch, t * cols + column, cols, length,
+                                scratch, rowAccumulators + t * Lanes.COUNT);
+                    }
+                    for (; t < tokens; t++) {
+                        FloatTile.addRowTo1Token(scratch, decoded, scratch, t * cols + column, length,
+                                scratch, rowAccumulators + t * Lanes.COUNT);
+                    }
+                }
+            }
+            for (int i = 0; i < groupRows; i++) {
+                for (int t = 0; t < tokens; t++) {
+                    out[outOffset + t * outStride + group + i] = Lanes.sum(
+                            FloatVector.fromArray(Lanes.FLOATS, scratch, accumulators + (i * tokens + t) * Lanes.COUNT));
+                }
+            }
+        }
+        touchSink = touched;
     }
 
     /** Tokens rounded up to whole vectors: the packed activations' values per column. */
@@ -200,14 +249,24 @@ public abstract sealed class WeightMatrix
         Objects.checkFromIndexSize(0, (tokens - 1) * xStride + cols, x.length);
         Objects.checkFromToIndex(outOffset + rowFrom, outOffset + (tokens - 1) * outStride + rowTo, out.length);
         Objects.checkFromIndexSize(0, matMulScratchSize(tokens, cols), scratch.length);
+        if (tokens <= SMALL_TILE_TOKENS && cols % SMALL_TILE_ALIGNMENT == 0) {
+            matMulSmallTile(x, xStride, tokens, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         int width = paddedTokens(tokens);
         // scratch: packed activations (cols x width) | the row block's sums (ROW_BLOCK x width) | a dequantized group
         int sums = cols * width;
         int group = sums + ROW_BLOCK * width;
-        for (int j = 0; j < cols; j++) {
-            for (int t = 0; t < tokens; t++) {
-                scratch[j * width + t] = x[t * xStride + j];
+        for (int t = 0; t < tokens; t++) {
+            if (this instanceof KQuantMatrix) {
+                Int8Activations.forThread().quantize(x, t * xStride, cols).dequantize(cols, scratch, t, width);
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    scratch[j * width + t] = x[t * xStride + j];
+                }
             }
+        }
+        for (int j = 0; j < cols; j++) {
             Arrays.fill(scratch, j * width + tokens, (j + 1) * width, 0f);
         }
         int blockSize = type.blockSize();

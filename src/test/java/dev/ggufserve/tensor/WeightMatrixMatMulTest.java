@@ -12,8 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link WeightMatrix#matMul} (the prefill tile kernel) against a double-precision sum over the reference weights, for
- * every type: token counts that use the 4-vector kernel, the 1-vector kernel and padding, row ranges longer than one
+ * {@link WeightMatrix#matMul} (the prefill tile kernel) against a double-precision sum over the reference weights times
+ * the activations as the type's kernels see them ({@link ReferenceActivations}), for every type: token counts that use
+ * the wide path's 4-vector kernel, its 1-vector kernel and padding, and the small-tile path's 4-token and 1-token
+ * kernels, row ranges longer than one
  * row block and not multiples of the row group, rows longer than one column pass, and outputs left untouched outside
  * the range.
  */
@@ -30,8 +32,10 @@ class WeightMatrixMatMulTest {
     @ParameterizedTest
     @EnumSource(GgmlType.class)
     void matMulMatchesDoublePrecisionSum(GgmlType type) {
-        // 4 token vectors and a partial fifth; then a partial first only
-        for (int tokens : new int[] {4 * 16 + 7, 7}) {
+        // wide tiles: 4 token vectors and a partial fifth; a partial first only. Small tiles: 4-token kernel calls
+        // with 0 to 3 single tokens after them, and a single token alone.
+        for (int tokens : new int[] {4 * 16 + 7, WeightMatrix.SMALL_TILE_TOKENS + 1, WeightMatrix.SMALL_TILE_TOKENS,
+                7, 2, 1}) {
             check(type, tokens);
         }
     }
@@ -44,6 +48,10 @@ class WeightMatrixMatMulTest {
         int xStride = cols + 5;
         int outStride = ROWS + OUT_OFFSET + 3;
         float[] x = RandomWeights.floats(tokens * xStride, random);
+        double[][] activations = new double[tokens][];
+        for (int t = 0; t < tokens; t++) {
+            activations[t] = ReferenceActivations.of(type, x, t * xStride, cols);
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment segment = arena.allocate(bytes.length);
             MemorySegment.copy(MemorySegment.ofArray(bytes), 0, segment, 0, bytes.length);
@@ -64,7 +72,7 @@ class WeightMatrixMatMulTest {
                     double exact = 0;
                     double magnitude = 0;
                     for (int j = 0; j < cols; j++) {
-                        double term = weights[r * cols + j] * x[t * xStride + j];
+                        double term = weights[r * cols + j] * activations[t][j];
                         exact += term;
                         magnitude += Math.abs(term);
                     }
