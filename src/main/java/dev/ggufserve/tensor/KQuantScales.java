@@ -66,6 +66,26 @@ final class KQuantScales {
         return (mins0123 & 0xFFFFFFFFL) | ((long) mins4567 << 32);
     }
 
-    /** Per-block stride of {@link Int8Activations#groupSums}: one float vector, so a block's 8 sums load as one. */
+    /** Per-block stride of {@link #subBlockSums}: one float vector, so a block's 8 sums load as one. */
     static final int SUMS_STRIDE = Lanes.COUNT;
+
+    /**
+     * For each of {@code blocks} super-blocks of {@code x[xOffset ...]}, the sums of its 8 sub-blocks of 32 in
+     * {@code sums[block * SUMS_STRIDE + j]}, j = 0..7, and zeros in the rest of the stride; added left to right in
+     * scalar code, so the same compiled or interpreted.
+     */
+    static void subBlockSums(float[] x, int xOffset, int blocks, float[] sums) {
+        for (int block = 0; block < blocks; block++) {
+            for (int j = 0; j < SUMS_STRIDE; j++) {
+                float sum = 0f;
+                if (j < 8) {
+                    int start = xOffset + block * 256 + j * 32;
+                    for (int i = 0; i < 32; i++) {
+                        sum += x[start + i];
+                    }
+                }
+                sums[block * SUMS_STRIDE + j] = sum;
+            }
+        }
+    }
 }

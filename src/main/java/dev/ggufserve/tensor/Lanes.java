@@ -30,12 +30,6 @@ public final class Lanes {
     /** {@link #COUNT} 16-bit values: 256 bits next to 512-bit floats. */
     static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(COUNT * Short.SIZE));
 
-    /** {@link #COUNT} * 2 bytes, which widen to {@link #WIDE_SHORTS}: 256 bits next to 512-bit floats. */
-    static final VectorSpecies<Byte> PAIR_BYTES =
-            VectorSpecies.of(byte.class, VectorShape.forBitSize(2 * COUNT * Byte.SIZE));
-    /** {@link #COUNT} * 2 16-bit values, as wide as {@link #FLOATS}: the int8 kernels' product lanes. */
-    static final VectorSpecies<Short> WIDE_SHORTS = FLOATS.withLanes(short.class);
-
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Lane i + half (mod COUNT) for half = COUNT/2, COUNT/4, ...: the folds of {@link #sum}. */

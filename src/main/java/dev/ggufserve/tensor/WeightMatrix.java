@@ -13,15 +13,14 @@ import jdk.incubator.vector.FloatVector;
  * weights, rows stored one after another, each row a whole number of {@link GgmlType} blocks. This is
  * a GGUF tensor with dims {@code [cols, rows]}.
  *
- * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once; the
- * K-quants ({@link KQuantMatrix}) multiply int8-quantized activations, as llama.cpp does. {@link #matMul} (several
- * tokens: prefill, batched decoding) dequantizes each weight once into float scratch and multiplies it with every
- * token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}), wider tiles in
+ * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
+ * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once into float scratch and
+ * multiplies it with every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}), wider tiles in
  * register-blocked outer-product float kernels ({@link FloatTile}). Instances are immutable and safe to share
  * between threads.
  */
 public abstract sealed class WeightMatrix
-        permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, KQuantMatrix {
+        permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
 
     final MemorySegment segment;
     private final GgmlType type;
@@ -118,19 +117,44 @@ public abstract sealed class WeightMatrix
         Objects.checkFromIndexSize(xOffset, cols, x.length);
         if (rowFrom < rowTo) {
             Objects.checkFromToIndex(outOffset + rowFrom, outOffset + rowTo, out.length);
-            if (this instanceof KQuantMatrix kQuant) {
-                // one quantization of x for all the rows (the loop stays in this method: one more call level
-                // puts the kernels past C2's inlining depth)
-                Int8Activations quantized = Int8Activations.forThread().quantize(x, xOffset, cols);
-                for (int row = rowFrom; row < rowTo; row++) {
-                    out[outOffset + row] = kQuant.dotRowInt8(row * rowBytes, quantized);
-                }
-            } else {
+            float[] sums = activationSums(x, xOffset);
+            if (sums == null) {
                 for (int row = rowFrom; row < rowTo; row++) {
                     out[outOffset + row] = dotRow(row * rowBytes, x, xOffset);
                 }
+            } else {
+                for (int row = rowFrom; row < rowTo; row++) {
+                    out[outOffset + row] = dotRow(row * rowBytes, x, xOffset, sums);
+                }
             }
         }
+    }
+
+    /**
+     * Sums of {@code x[xOffset ...]} that {@link #dotRow(long, float[], int, float[])} needs, computed once per
+     * {@link #matVec} call into a per-thread buffer ({@link #groupSumsBuffer}); null (the default) for types that need none.
+     * Kept out of a separate per-row loop method: one more call level puts the kernels past C2's inlining depth.
+     */
+    float[] activationSums(float[] x, int xOffset) {
+        return null;
+    }
+
+    /** {@link #dotRow(long, float[], int)} given {@link #activationSums}; only called where those are non-null. */
+    float dotRow(long rowOffset, float[] x, int xOffset, float[] sums) {
+        return dotRow(rowOffset, x, xOffset);
+    }
+
+    /** One reusable buffer per thread for {@link #activationSums}. */
+    private static final ThreadLocal<float[]> GROUP_SUMS = ThreadLocal.withInitial(() -> new float[512]);
+
+    /** This thread's buffer of at least {@code length} floats for {@link #activationSums}. */
+    static float[] groupSumsBuffer(int length) {
+        float[] buffer = GROUP_SUMS.get();
+        if (buffer.length < length) {
+            buffer = new float[length];
+            GROUP_SUMS.set(buffer);
+        }
+        return buffer;
     }
 
     /** Columns per pass of {@link #matMul}: a multiple of every block size; one row group's dequantized pass
@@ -149,21 +173,32 @@ public abstract sealed class WeightMatrix
     public static int matMulScratchSize(int maxTokens, int maxCols) {
         int width = paddedTokens(maxTokens);
         int wide = maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
-        int small = maxTokens * maxCols + SMALL_TILE_PASS + SMALL_TILE_ROWS * maxTokens * Lanes.COUNT;
+        int small = maxTokens * smallTileStride(maxCols) + SMALL_TILE_PASS + SMALL_TILE_ROWS * maxTokens * Lanes.COUNT;
         return Math.max(wide, small);
     }
 
     /**
-     * Token counts up to which {@link #matMul} runs {@link #matMulSmallTile}: the steps of batched decoding (a few
-     * to 16 sequences) and short prompts. Wider tiles use the outer-product kernels, whose 16-token vectors would
-     * be mostly padding here.
+     * Token counts up to which {@link #matMul} runs {@link #matMulSmallTile}: the steps of batched decoding with a
+     * few sequences, and short prompts. There the outer-product kernels' 16-token vectors are mostly padding
+     * (Q4_K 4096 x 3072, one thread, microseconds per token per million weights: 2 tokens 86-118 small-tile against
+     * 170 wide, 4 tokens 46-61 against 87-93); from 8 tokens on the two are even (34-48 against 44-46), and at 16
+     * the wide kernels are ahead (35-52 against 21-22), so wider tiles take them (docs/PERFORMANCE.md).
      */
-    static final int SMALL_TILE_TOKENS = 16;
+    static final int SMALL_TILE_TOKENS = 8;
     /** Columns of one row that {@link #matMulSmallTile} decodes at a time: 2 KB of floats, and every token's
-     * activations for the pass (16 x 2 KB) stay in L1 while a group of rows is multiplied with them. */
+     * activations for the pass (8 x 2 KB) stay in L1 while a group of rows is multiplied with them. */
     static final int SMALL_TILE_PASS = 512;
     /** Rows whose per-token accumulators {@link #matMulSmallTile} keeps across the column passes. */
     static final int SMALL_TILE_ROWS = 8;
+    /**
+     * The distance between two tokens' activations in {@link #matMulSmallTile}'s scratch: one cache line more than a
+     * row, since rows of 3072 or 8192 floats are multiples of 4 KB, and the tokens' pieces of one pass would then all
+     * fall in the same L1 sets and evict each other.
+     */
+    private static int smallTileStride(int cols) {
+        return cols + 16;
+    }
+
     /** The small-tile kernels run whole pairs of vectors; rows of other lengths (plain float types only, since
      * every quantized block holds a multiple of 32 weights) take the wide path. */
     private static final int SMALL_TILE_ALIGNMENT = 32;
@@ -172,21 +207,18 @@ public abstract sealed class WeightMatrix
      * {@link #matMul} for a few tokens: each row's weights are decoded once per pass of {@link #SMALL_TILE_PASS}
      * columns into a small float buffer that stays in L1, and multiplied from there with every token's activations,
      * 4 tokens per kernel call ({@link FloatTile#addRowTo4Tokens}), so a step of 8 sequences costs one decoding of
-     * the weights instead of 8. Rows go in groups of {@link #SMALL_TILE_ROWS}, read once in address order first
-     * ({@link #touch}); the group's per-token vector sums stay in scratch across the passes and are summed to
-     * floats at the end. K-quant activations are rounded to int8 first, as matVec's are ({@link KQuantMatrix}).
+     * the weights instead of 8 (as in matVec, the decoding is most of a row's cost). Rows go in groups of
+     * {@link #SMALL_TILE_ROWS}, read once in address order first ({@link #touch}); the group's per-token vector sums
+     * stay in scratch across the passes and are summed to floats at the end.
      */
     private void matMulSmallTile(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
             int rowFrom, int rowTo, float[] scratch) {
-        // scratch: activations token-major (tokens x cols) | one row's decoded pass | the row group's accumulators
-        int decoded = tokens * cols;
+        // scratch: activations token-major (tokens x stride) | one row's decoded pass | the row group's accumulators
+        int stride = smallTileStride(cols);
+        int decoded = tokens * stride;
         int accumulators = decoded + SMALL_TILE_PASS;
         for (int t = 0; t < tokens; t++) {
-            if (this instanceof KQuantMatrix) {
-                Int8Activations.forThread().quantize(x, t * xStride, cols).dequantize(cols, scratch, t * cols, 1);
-            } else {
-                System.arraycopy(x, t * xStride, scratch, t * cols, cols);
-            }
+            System.arraycopy(x, t * xStride, scratch, t * stride, cols);
         }
         int blockSize = type.blockSize();
         long blockBytes = type.bytesFor(blockSize);
@@ -203,19 +235,20 @@ public abstract sealed class WeightMatrix
                     int rowAccumulators = accumulators + i * tokens * Lanes.COUNT;
                     int t = 0;
                     for (; t + 4 <= tokens; t += 4) {
-                        FloatTile.addRowTo4Tokens(scratch, decoded, scratch, t * cols + column, cols, length,
+                        FloatTile.addRowTo4Tokens(scratch, decoded, scratch, t * stride + column, stride, length,
                                 scratch, rowAccumulators + t * Lanes.COUNT);
                     }
                     for (; t < tokens; t++) {
-                        FloatTile.addRowTo1Token(scratch, decoded, scratch, t * cols + column, length,
+                        FloatTile.addRowTo1Token(scratch, decoded, scratch, t * stride + column, length,
                                 scratch, rowAccumulators + t * Lanes.COUNT);
                     }
                 }
             }
             for (int i = 0; i < groupRows; i++) {
                 for (int t = 0; t < tokens; t++) {
-                    out[outOffset + t * outStride + group + i] = Lanes.sum(
-                            FloatVector.fromArray(Lanes.FLOATS, scratch, accumulators + (i * tokens + t) * Lanes.COUNT));
+                    int sums = accumulators + (i * tokens + t) * Lanes.COUNT;
+                    out[outOffset + t * outStride + group + i] =
+                            Lanes.sum(FloatVector.fromArray(Lanes.FLOATS, scratch, sums));
                 }
             }
         }
@@ -257,16 +290,10 @@ public abstract sealed class WeightMatrix
         // scratch: packed activations (cols x width) | the row block's sums (ROW_BLOCK x width) | a dequantized group
         int sums = cols * width;
         int group = sums + ROW_BLOCK * width;
-        for (int t = 0; t < tokens; t++) {
-            if (this instanceof KQuantMatrix) {
-                Int8Activations.forThread().quantize(x, t * xStride, cols).dequantize(cols, scratch, t, width);
-            } else {
-                for (int j = 0; j < cols; j++) {
-                    scratch[j * width + t] = x[t * xStride + j];
-                }
-            }
-        }
         for (int j = 0; j < cols; j++) {
+            for (int t = 0; t < tokens; t++) {
+                scratch[j * width + t] = x[t * xStride + j];
+            }
             Arrays.fill(scratch, j * width + tokens, (j + 1) * width, 0f);
         }
         int blockSize = type.blockSize();

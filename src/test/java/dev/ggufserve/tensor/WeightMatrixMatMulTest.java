@@ -12,12 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link WeightMatrix#matMul} (the prefill tile kernel) against a double-precision sum over the reference weights times
- * the activations as the type's kernels see them ({@link ReferenceActivations}), for every type: token counts that use
- * the wide path's 4-vector kernel, its 1-vector kernel and padding, and the small-tile path's 4-token and 1-token
- * kernels, row ranges longer than one
- * row block and not multiples of the row group, rows longer than one column pass, and outputs left untouched outside
- * the range.
+ * {@link WeightMatrix#matMul} (the prefill tile kernel) against a double-precision sum over the reference weights, for
+ * every type: token counts that use the wide path's 4-vector kernel, its 1-vector kernel and padding, and the
+ * small-tile path's 4-token and 1-token kernels; row ranges longer than one row block and not multiples of the row
+ * group, rows longer than one column pass, and outputs left untouched outside the range.
  */
 class WeightMatrixMatMulTest {
 
@@ -48,10 +46,6 @@ class WeightMatrixMatMulTest {
         int xStride = cols + 5;
         int outStride = ROWS + OUT_OFFSET + 3;
         float[] x = RandomWeights.floats(tokens * xStride, random);
-        double[][] activations = new double[tokens][];
-        for (int t = 0; t < tokens; t++) {
-            activations[t] = ReferenceActivations.of(type, x, t * xStride, cols);
-        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment segment = arena.allocate(bytes.length);
             MemorySegment.copy(MemorySegment.ofArray(bytes), 0, segment, 0, bytes.length);
@@ -72,7 +66,7 @@ class WeightMatrixMatMulTest {
                     double exact = 0;
                     double magnitude = 0;
                     for (int j = 0; j < cols; j++) {
-                        double term = weights[r * cols + j] * activations[t][j];
+                        double term = weights[r * cols + j] * x[t * xStride + j];
                         exact += term;
                         magnitude += Math.abs(term);
                     }
