@@ -65,10 +65,10 @@ public final class KernelWarmUp {
         float[] out = new float[MAX_TOKENS * ROWS];
         float[] scratch = new float[WeightMatrix.matMulScratchSize(MAX_TOKENS, maxCols)];
         for (int round = 0; round < ROUNDS; round++) {
-            // small tiles of 2 to 8 tokens, so the small-tile path's 4-token and 1-token kernels both run
+            // small tiles of 3 to 8 tokens, so the small-tile path's 4-token and 1-token kernels both run
             int tokens = round % WIDE_TILE_EVERY == WIDE_TILE_EVERY - 1
                     ? WIDE_TOKENS[round / WIDE_TILE_EVERY % WIDE_TOKENS.length]
-                    : 2 + round % (WeightMatrix.SMALL_TILE_TOKENS - 1);
+                    : 2 + round % (WeightMatrix.SMALL_TILE_TOKENS - 1);   // 2 (matVecs) to 8
             for (WeightMatrix sample : samples.values()) {
                 sample.matVec(x, 0, out, 0, 0, ROWS);
                 sample.matMul(x, sample.cols(), tokens, out, 0, ROWS, 0, ROWS, scratch);

@@ -15,9 +15,9 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
  * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once into float scratch and
- * multiplies it with every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}), wider tiles in
- * register-blocked outer-product float kernels ({@link FloatTile}). Instances are immutable and safe to share
- * between threads.
+ * multiplies it with every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}; up
+ * to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles in register-blocked outer-product float kernels
+ * ({@link FloatTile}). Instances are immutable and safe to share between threads.
  */
 public abstract sealed class WeightMatrix
         permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
@@ -185,6 +185,12 @@ public abstract sealed class WeightMatrix
      * the wide kernels are ahead (35-52 against 21-22), so wider tiles take them (docs/PERFORMANCE.md).
      */
     static final int SMALL_TILE_TOKENS = 8;
+    /**
+     * Token counts up to which {@link #matMul} runs {@link #matVec} per token: at 2 tokens that is faster than the
+     * small tiles (72-77 against 86-118 microseconds per token per million weights, same bench as above), whose
+     * decoding into a buffer costs about a whole matVec row and is shared by too few tokens to pay for itself.
+     */
+    static final int MATVEC_TOKENS = 2;
     /** Columns of one row that {@link #matMulSmallTile} decodes at a time: 2 KB of floats, and every token's
      * activations for the pass (8 x 2 KB) stay in L1 while a group of rows is multiplied with them. */
     static final int SMALL_TILE_PASS = 512;
@@ -282,6 +288,12 @@ public abstract sealed class WeightMatrix
         Objects.checkFromIndexSize(0, (tokens - 1) * xStride + cols, x.length);
         Objects.checkFromToIndex(outOffset + rowFrom, outOffset + (tokens - 1) * outStride + rowTo, out.length);
         Objects.checkFromIndexSize(0, matMulScratchSize(tokens, cols), scratch.length);
+        if (tokens <= MATVEC_TOKENS) {
+            for (int t = 0; t < tokens; t++) {
+                matVec(x, t * xStride, out, outOffset + t * outStride, rowFrom, rowTo);
+            }
+            return;
+        }
         if (tokens <= SMALL_TILE_TOKENS && cols % SMALL_TILE_ALIGNMENT == 0) {
             matMulSmallTile(x, xStride, tokens, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
