@@ -17,6 +17,9 @@ import jdk.incubator.vector.FloatVector;
  * loop is bound by the FMA units, not by loads. The accumulators are spelled out as locals so C2 keeps them in
  * registers. {@link #add6x1} covers token counts that leave fewer than 4 vectors.
  *
+ * <p>{@link #addRowTo4Tokens} and {@link #addRowTo1Token} are the kernels of {@code WeightMatrix}'s small tiles (a few
+ * tokens): one decoded row times each token's activations, tokens not packed across lanes.
+ *
  * <p>Prefill attention ({@code engine.cpu.TileAttention}) uses {@link #add6x4} too, for the scores of 6 keys with a
  * block of 64 queries packed the same way.
  */
@@ -152,5 +155,54 @@ public final class FloatTile {
         a3.add(FloatVector.fromArray(FLOATS, acc, r3)).intoArray(acc, r3);
         a4.add(FloatVector.fromArray(FLOATS, acc, r4)).intoArray(acc, r4);
         a5.add(FloatVector.fromArray(FLOATS, acc, r5)).intoArray(acc, r5);
+    }
+
+    /**
+     * For the 4 tokens t in [0, 4): {@code acc[accOffset + t * COUNT + lane] += sum over vectors v of
+     * w[wOffset + v * COUNT + lane] * x[xOffset + t * xStride + v * COUNT + lane]} over {@code length} columns (a
+     * multiple of 2 * COUNT): one row of decoded weights times 4 tokens' activations, each weight vector loaded once
+     * for the 4. Two accumulators per token (even and odd vectors), so 8 independent FMA chains hide the latency.
+     */
+    public static void addRowTo4Tokens(float[] w, int wOffset, float[] x, int xOffset, int xStride, int length,
+            float[] acc, int accOffset) {
+        FloatVector even0 = FloatVector.zero(FLOATS);
+        FloatVector even1 = even0, even2 = even0, even3 = even0;
+        FloatVector odd0 = even0, odd1 = even0, odd2 = even0, odd3 = even0;
+        int x0 = xOffset;
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        for (int j = 0; j < length; j += 2 * COUNT) {
+            FloatVector evenWeights = FloatVector.fromArray(FLOATS, w, wOffset + j);
+            FloatVector oddWeights = FloatVector.fromArray(FLOATS, w, wOffset + j + COUNT);
+            even0 = evenWeights.fma(FloatVector.fromArray(FLOATS, x, x0 + j), even0);
+            odd0 = oddWeights.fma(FloatVector.fromArray(FLOATS, x, x0 + j + COUNT), odd0);
+            even1 = evenWeights.fma(FloatVector.fromArray(FLOATS, x, x1 + j), even1);
+            odd1 = oddWeights.fma(FloatVector.fromArray(FLOATS, x, x1 + j + COUNT), odd1);
+            even2 = evenWeights.fma(FloatVector.fromArray(FLOATS, x, x2 + j), even2);
+            odd2 = oddWeights.fma(FloatVector.fromArray(FLOATS, x, x2 + j + COUNT), odd2);
+            even3 = evenWeights.fma(FloatVector.fromArray(FLOATS, x, x3 + j), even3);
+            odd3 = oddWeights.fma(FloatVector.fromArray(FLOATS, x, x3 + j + COUNT), odd3);
+        }
+        even0.add(odd0).add(FloatVector.fromArray(FLOATS, acc, accOffset)).intoArray(acc, accOffset);
+        even1.add(odd1).add(FloatVector.fromArray(FLOATS, acc, accOffset + COUNT)).intoArray(acc, accOffset + COUNT);
+        even2.add(odd2).add(FloatVector.fromArray(FLOATS, acc, accOffset + 2 * COUNT))
+                .intoArray(acc, accOffset + 2 * COUNT);
+        even3.add(odd3).add(FloatVector.fromArray(FLOATS, acc, accOffset + 3 * COUNT))
+                .intoArray(acc, accOffset + 3 * COUNT);
+    }
+
+    /** {@link #addRowTo4Tokens} for one token: {@code acc[accOffset + lane] += ...}. */
+    public static void addRowTo1Token(float[] w, int wOffset, float[] x, int xOffset, int length, float[] acc,
+            int accOffset) {
+        FloatVector even = FloatVector.zero(FLOATS);
+        FloatVector odd = even;
+        for (int j = 0; j < length; j += 2 * COUNT) {
+            even = FloatVector.fromArray(FLOATS, w, wOffset + j)
+                    .fma(FloatVector.fromArray(FLOATS, x, xOffset + j), even);
+            odd = FloatVector.fromArray(FLOATS, w, wOffset + j + COUNT)
+                    .fma(FloatVector.fromArray(FLOATS, x, xOffset + j + COUNT), odd);
+        }
+        even.add(odd).add(FloatVector.fromArray(FLOATS, acc, accOffset)).intoArray(acc, accOffset);
     }
 }

@@ -27,16 +27,25 @@ public final class KernelWarmUp {
      * once compiled, a round costs microseconds, so surplus rounds cost little.
      */
     static final int ROUNDS = 1500;
-    /** Tile sizes matMul is run with: 2 to 8 tokens, so tiles with and without a remainder of under 4 tokens. */
-    private static final int MAX_TOKENS = 8;
+    /** Every this many rounds, one matMul runs a wide tile instead of a small one. */
+    private static final int WIDE_TILE_EVERY = 10;
+    /**
+     * Wide tiles, taken in turn: 49 tokens pad to 4 whole token vectors (the outer-product 6x4 kernel alone, as any
+     * prompt of 49+ tokens reaches it), 21 to two vectors (the 6x1 kernel for remainders). Without them the first
+     * long prompt after start ran at about half speed while C2 compiled the 6x4 kernel under it (issue 15).
+     */
+    private static final int[] WIDE_TOKENS = {49, 21};
+    private static final int MAX_TOKENS = 49;
 
     private KernelWarmUp() {
     }
 
     /**
-     * Runs {@link WeightMatrix#matVec} and {@link WeightMatrix#matMul} on the first rows of one matrix of each
-     * weight type among {@code matrices}. Reads only those rows; the results are discarded. Does nothing when the
-     * matrices together have fewer rows than the warm-up would run.
+     * Runs {@link WeightMatrix#matVec} and {@link WeightMatrix#matMul} (small tiles of 2 to
+     * {@link WeightMatrix#SMALL_TILE_TOKENS} tokens in most rounds, a wide tile in every {@link #WIDE_TILE_EVERY}th)
+     * on the first rows of one matrix of each weight type among {@code matrices}, so every kernel path a request can
+     * reach is compiled. Reads only those rows; the results are discarded. Does nothing when the matrices together
+     * have fewer rows than the warm-up would run.
      */
     public static void run(Collection<WeightMatrix> matrices) {
         long modelRows = matrices.stream().mapToLong(WeightMatrix::rows).sum();
@@ -56,7 +65,10 @@ public final class KernelWarmUp {
         float[] out = new float[MAX_TOKENS * ROWS];
         float[] scratch = new float[WeightMatrix.matMulScratchSize(MAX_TOKENS, maxCols)];
         for (int round = 0; round < ROUNDS; round++) {
-            int tokens = 2 + round % (MAX_TOKENS - 1);
+            // small tiles of 3 to 8 tokens, so the small-tile path's 4-token and 1-token kernels both run
+            int tokens = round % WIDE_TILE_EVERY == WIDE_TILE_EVERY - 1
+                    ? WIDE_TOKENS[round / WIDE_TILE_EVERY % WIDE_TOKENS.length]
+                    : 2 + round % (WeightMatrix.SMALL_TILE_TOKENS - 1);   // 2 (matVecs) to 8
             for (WeightMatrix sample : samples.values()) {
                 sample.matVec(x, 0, out, 0, 0, ROWS);
                 sample.matMul(x, sample.cols(), tokens, out, 0, ROWS, 0, ROWS, scratch);

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A 2-D weight read in place from its (memory-mapped) segment: {@link #rows()} rows of {@link #cols()}
@@ -13,9 +14,10 @@ import java.util.Objects;
  * a GGUF tensor with dims {@code [cols, rows]}.
  *
  * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
- * {@link #matMul} (a tile of tokens: prefill) dequantizes each weight once into float scratch and multiplies it
- * with every token of the tile in register-blocked outer-product float kernels ({@link FloatTile}). Instances are
- * immutable and safe to share between threads.
+ * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once into float scratch and
+ * multiplies it with every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}; up
+ * to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles in register-blocked outer-product float kernels
+ * ({@link FloatTile}). Instances are immutable and safe to share between threads.
  */
 public abstract sealed class WeightMatrix
         permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
@@ -170,7 +172,93 @@ public abstract sealed class WeightMatrix
      * {@code maxCols} columns. */
     public static int matMulScratchSize(int maxTokens, int maxCols) {
         int width = paddedTokens(maxTokens);
-        return maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
+        int wide = maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
+        int small = maxTokens * smallTileStride(maxCols) + SMALL_TILE_PASS + SMALL_TILE_ROWS * maxTokens * Lanes.COUNT;
+        return Math.max(wide, small);
+    }
+
+    /**
+     * Token counts up to which {@link #matMul} runs {@link #matMulSmallTile}: the steps of batched decoding with a
+     * few sequences, and short prompts. There the outer-product kernels' 16-token vectors are mostly padding
+     * (Q4_K 4096 x 3072, one thread, microseconds per token per million weights: 2 tokens 86-118 small-tile against
+     * 170 wide, 4 tokens 46-61 against 87-93); from 8 tokens on the two are even (34-48 against 44-46), and at 16
+     * the wide kernels are ahead (35-52 against 21-22), so wider tiles take them (docs/PERFORMANCE.md).
+     */
+    static final int SMALL_TILE_TOKENS = 8;
+    /**
+     * Token counts up to which {@link #matMul} runs {@link #matVec} per token: at 2 tokens that is faster than the
+     * small tiles (72-77 against 86-118 microseconds per token per million weights, same bench as above), whose
+     * decoding into a buffer costs about a whole matVec row and is shared by too few tokens to pay for itself.
+     */
+    static final int MATVEC_TOKENS = 2;
+    /** Columns of one row that {@link #matMulSmallTile} decodes at a time: 2 KB of floats, and every token's
+     * activations for the pass (8 x 2 KB) stay in L1 while a group of rows is multiplied with them. */
+    static final int SMALL_TILE_PASS = 512;
+    /** Rows whose per-token accumulators {@link #matMulSmallTile} keeps across the column passes. */
+    static final int SMALL_TILE_ROWS = 8;
+    /**
+     * The distance between two tokens' activations in {@link #matMulSmallTile}'s scratch: one cache line more than a
+     * row, since rows of 3072 or 8192 floats are multiples of 4 KB, and the tokens' pieces of one pass would then all
+     * fall in the same L1 sets and evict each other.
+     */
+    private static int smallTileStride(int cols) {
+        return cols + 16;
+    }
+
+    /** The small-tile kernels run whole pairs of vectors; rows of other lengths (plain float types only, since
+     * every quantized block holds a multiple of 32 weights) take the wide path. */
+    private static final int SMALL_TILE_ALIGNMENT = 32;
+
+    /**
+     * {@link #matMul} for a few tokens: each row's weights are decoded once per pass of {@link #SMALL_TILE_PASS}
+     * columns into a small float buffer that stays in L1, and multiplied from there with every token's activations,
+     * 4 tokens per kernel call ({@link FloatTile#addRowTo4Tokens}), so a step of 8 sequences costs one decoding of
+     * the weights instead of 8 (as in matVec, the decoding is most of a row's cost). Rows go in groups of
+     * {@link #SMALL_TILE_ROWS}, read once in address order first ({@link #touch}); the group's per-token vector sums
+     * stay in scratch across the passes and are summed to floats at the end.
+     */
+    private void matMulSmallTile(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
+            int rowFrom, int rowTo, float[] scratch) {
+        // scratch: activations token-major (tokens x stride) | one row's decoded pass | the row group's accumulators
+        int stride = smallTileStride(cols);
+        int decoded = tokens * stride;
+        int accumulators = decoded + SMALL_TILE_PASS;
+        for (int t = 0; t < tokens; t++) {
+            System.arraycopy(x, t * xStride, scratch, t * stride, cols);
+        }
+        int blockSize = type.blockSize();
+        long blockBytes = type.bytesFor(blockSize);
+        long touched = 0;
+        for (int group = rowFrom; group < rowTo; group += SMALL_TILE_ROWS) {
+            int groupRows = Math.min(SMALL_TILE_ROWS, rowTo - group);
+            touched += touch(group * rowBytes, groupRows * rowBytes);
+            Arrays.fill(scratch, accumulators, accumulators + groupRows * tokens * Lanes.COUNT, 0f);
+            for (int column = 0; column < cols; column += SMALL_TILE_PASS) {
+                int length = Math.min(SMALL_TILE_PASS, cols - column);
+                long passOffset = column / blockSize * blockBytes;
+                for (int i = 0; i < groupRows; i++) {
+                    dequantizeBlocks((group + i) * rowBytes + passOffset, length / blockSize, scratch, decoded);
+                    int rowAccumulators = accumulators + i * tokens * Lanes.COUNT;
+                    int t = 0;
+                    for (; t + 4 <= tokens; t += 4) {
+                        FloatTile.addRowTo4Tokens(scratch, decoded, scratch, t * stride + column, stride, length,
+                                scratch, rowAccumulators + t * Lanes.COUNT);
+                    }
+                    for (; t < tokens; t++) {
+                        FloatTile.addRowTo1Token(scratch, decoded, scratch, t * stride + column, length,
+                                scratch, rowAccumulators + t * Lanes.COUNT);
+                    }
+                }
+            }
+            for (int i = 0; i < groupRows; i++) {
+                for (int t = 0; t < tokens; t++) {
+                    int sums = accumulators + (i * tokens + t) * Lanes.COUNT;
+                    out[outOffset + t * outStride + group + i] =
+                            Lanes.sum(FloatVector.fromArray(Lanes.FLOATS, scratch, sums));
+                }
+            }
+        }
+        touchSink = touched;
     }
 
     /** Tokens rounded up to whole vectors: the packed activations' values per column. */
@@ -200,6 +288,16 @@ public abstract sealed class WeightMatrix
         Objects.checkFromIndexSize(0, (tokens - 1) * xStride + cols, x.length);
         Objects.checkFromToIndex(outOffset + rowFrom, outOffset + (tokens - 1) * outStride + rowTo, out.length);
         Objects.checkFromIndexSize(0, matMulScratchSize(tokens, cols), scratch.length);
+        if (tokens <= MATVEC_TOKENS) {
+            for (int t = 0; t < tokens; t++) {
+                matVec(x, t * xStride, out, outOffset + t * outStride, rowFrom, rowTo);
+            }
+            return;
+        }
+        if (tokens <= SMALL_TILE_TOKENS && cols % SMALL_TILE_ALIGNMENT == 0) {
+            matMulSmallTile(x, xStride, tokens, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         int width = paddedTokens(tokens);
         // scratch: packed activations (cols x width) | the row block's sums (ROW_BLOCK x width) | a dequantized group
         int sums = cols * width;

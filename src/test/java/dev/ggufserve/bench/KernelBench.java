@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 
 /**
  * Single-thread rates of the weight kernels on random Phi-3-mini-sized matrices: matVec (decode; weights stream from
- * memory, reported in GB/s of weights) and matMul over a 64-token tile (prefill; in GMAC/s). Medians of several
+ * memory, reported in GB/s of weights) and matMul over a 64-token tile (prefill; in GMAC/s), then the small-tile
+ * path's time per token at 1 to 16 tokens (batched decoding). Medians of several
  * passes; the machine is shared, so compare variants within one run.
  *
  * <pre>
@@ -28,6 +29,48 @@ public final class KernelBench {
         bench(GgmlType.Q4_K, 16384, 3072, passes);
         bench(GgmlType.Q5_K, 9216, 3072, passes);
         bench(GgmlType.Q6_K, 3072, 8192, passes);
+        smallTiles(GgmlType.Q4_K, 16384, 3072, passes);
+    }
+
+    /**
+     * Batched decoding's cost per token: one matVec against matMul of 2, 4, 8 and 16 tokens (the small-tile path),
+     * each over the whole matrix, in ms per token and as a multiple of the single token's rate.
+     */
+    private static void smallTiles(GgmlType type, int rows, int cols, int passes) {
+        byte[] bytes = WritePhi3MiniModel.randomMatrix(type, rows, cols, 7);
+        MemorySegment segment = Arena.global().allocate(bytes.length, 64);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, segment, 0, bytes.length);
+        WeightMatrix matrix = WeightMatrix.of(segment, type, rows, cols);
+        int maxTokens = 16;
+        float[] x = new float[maxTokens * cols];
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] out = new float[maxTokens * rows];
+        float[] scratch = new float[WeightMatrix.matMulScratchSize(maxTokens, cols)];
+        double single = 0;
+        for (int tokens : new int[] {1, 2, 4, 8, 16}) {
+            double[] msPerToken = new double[passes];
+            for (int p = -3; p < passes; p++) {   // 3 untimed passes: the first call of a path compiles it
+                long start = System.nanoTime();
+                if (tokens == 1) {
+                    matrix.matVec(x, 0, out, 0, 0, rows);
+                } else {
+                    matrix.matMul(x, cols, tokens, out, 0, rows, 0, rows, scratch);
+                }
+                if (p >= 0) {
+                    msPerToken[p] = (System.nanoTime() - start) / 1e6 / tokens;
+                }
+            }
+            Arrays.sort(msPerToken);
+            double median = msPerToken[passes / 2];
+            if (tokens == 1) {
+                single = median;
+            }
+            System.out.printf("%-5s %5dx%-5d %2d tokens: %6.2f ms per token (%.2fx the 1-token rate)%n", type, rows,
+                    cols, tokens, median, single / median);
+        }
     }
 
     private static void bench(GgmlType type, int rows, int cols, int passes) {

@@ -13,9 +13,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link WeightMatrix#matMul} (the prefill tile kernel) against a double-precision sum over the reference weights, for
- * every type: token counts that use the 4-vector kernel, the 1-vector kernel and padding, row ranges longer than one
- * row block and not multiples of the row group, rows longer than one column pass, and outputs left untouched outside
- * the range.
+ * every type: token counts that use the wide path's 4-vector kernel, its 1-vector kernel and padding, and the
+ * small-tile path's 4-token and 1-token kernels, and matVecs per token; row ranges longer than one row block and not multiples of the row
+ * group, rows longer than one column pass, and outputs left untouched outside the range.
  */
 class WeightMatrixMatMulTest {
 
@@ -30,8 +30,10 @@ class WeightMatrixMatMulTest {
     @ParameterizedTest
     @EnumSource(GgmlType.class)
     void matMulMatchesDoublePrecisionSum(GgmlType type) {
-        // 4 token vectors and a partial fifth; then a partial first only
-        for (int tokens : new int[] {4 * 16 + 7, 7}) {
+        // wide tiles: 4 token vectors and a partial fifth; a partial first only. Small tiles: 4-token kernel calls
+        // with 0 to 3 single tokens after them, and 3 single tokens alone. Then matVecs per token.
+        for (int tokens : new int[] {4 * 16 + 7, WeightMatrix.SMALL_TILE_TOKENS + 1, WeightMatrix.SMALL_TILE_TOKENS,
+                7, 3, WeightMatrix.MATVEC_TOKENS, 1}) {
             check(type, tokens);
         }
     }
