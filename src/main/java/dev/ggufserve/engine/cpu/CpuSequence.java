@@ -2,7 +2,6 @@ package dev.ggufserve.engine.cpu;
 
 import dev.ggufserve.engine.AppendChecks;
 import dev.ggufserve.engine.Sequence;
-import dev.ggufserve.model.Architecture;
 import dev.ggufserve.model.LayerWeights;
 import dev.ggufserve.model.ModelConfig;
 import dev.ggufserve.model.ModelWeights;
@@ -39,6 +38,7 @@ final class CpuSequence implements Sequence {
     private final float[] ropeFactors;
     private final float attentionScale;
     private final int qkvWidth;
+    private final int queryDim;
     private int length;
 
     // Activations, one row per token of the tile.
@@ -82,11 +82,12 @@ final class CpuSequence implements Sequence {
         this.ropeFactors = weights.ropeFactorsFor(config, capacity);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDimension()));
         int embd = config.embeddingLength();
-        this.qkvWidth = embd + 2 * config.kvDimension();
+        this.queryDim = config.queryDimension();
+        this.qkvWidth = queryDim + 2 * config.kvDimension();
         this.residual = new float[tile * embd];
         this.normalized = new float[tile * embd];
         this.qkv = new float[tile * qkvWidth];
-        this.attentionOutput = new float[tile * embd];
+        this.attentionOutput = new float[tile * queryDim];
         this.projected = new float[tile * embd];
         this.gateUp = new float[tile * 2 * config.feedForwardLength()];
         this.hidden = new float[tile * config.feedForwardLength()];
@@ -99,7 +100,7 @@ final class CpuSequence implements Sequence {
         this.tileAttention = new TileAttention(kvCache, config.headDimension(), config.slidingWindow(),
                 attentionScale);
         this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize(tile,
-                Math.max(embd, config.feedForwardLength()))];
+                Math.max(Math.max(embd, queryDim), config.feedForwardLength()))];
     }
 
     @Override
@@ -164,9 +165,12 @@ final class CpuSequence implements Sequence {
             project(w.qkvProjections(), normalized, count, qkv);
             for (int i = 0; i < count; i++) {
                 int row = i * qkvWidth;
+                if (w.adjustsQkv()) {
+                    AttentionInputs.prepare(qkv, row, w, config);
+                }
                 rotate(qkv, row, config.headCount(), i);
-                rotate(qkv, row + embd, config.kvHeadCount(), i);
-                kvCache.store(layer, length + i, qkv, row + embd, row + embd + kvDim);
+                rotate(qkv, row + queryDim, config.kvHeadCount(), i);
+                kvCache.store(layer, length + i, qkv, row + queryDim, row + queryDim + kvDim);
             }
             attentionLayer = layer;
             attentionFirstPosition = length;
@@ -269,13 +273,13 @@ final class CpuSequence implements Sequence {
 
     /**
      * Rotates the first ropeDimension values of each of {@code heads} heads starting at {@code offset}, by the angles
-     * of token {@code i} of the tile. Llama rotates adjacent pairs (2j, 2j+1); Phi-3 (NEOX style) pairs j with
-     * j + ropeDim/2.
+     * of token {@code i} of the tile. Llama rotates adjacent pairs (2j, 2j+1); Phi-3 and Qwen (NEOX style) pair j
+     * with j + ropeDim/2.
      */
     private void rotate(float[] vectors, int offset, int heads, int i) {
         int headDim = config.headDimension();
         int pairs = config.ropeDimension() / 2;
-        boolean neox = config.architecture() == Architecture.PHI3;
+        boolean neox = config.architecture().neoxRotary();
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
             for (int j = 0; j < pairs; j++) {
@@ -311,7 +315,7 @@ final class CpuSequence implements Sequence {
             int firstQuery = block * TileAttention.QUERIES;
             int queries = Math.min(TileAttention.QUERIES, attentionTokens - firstQuery);
             tileAttention.attend(attentionLayer, qkv, qkvWidth, head * headDim, (head / headsPerKv) * headDim,
-                    firstQuery, queries, attentionFirstPosition, attentionOutput, config.embeddingLength(),
+                    firstQuery, queries, attentionFirstPosition, attentionOutput, queryDim,
                     head * headDim, tileAttentionScratch[worker]);
         }
     }
@@ -324,7 +328,6 @@ final class CpuSequence implements Sequence {
         int headDim = config.headDimension();
         int heads = config.headCount();
         int headsPerKv = heads / config.kvHeadCount();
-        int embd = config.embeddingLength();
         int window = config.slidingWindow();
         float[] scores = attentionScores[worker];
         int layer = attentionLayer;
@@ -334,7 +337,7 @@ final class CpuSequence implements Sequence {
             int position = attentionFirstPosition + i;
             int first = window > 0 ? Math.max(0, position - window + 1) : 0;
             int queryOffset = i * qkvWidth + head * headDim;
-            int outputOffset = i * embd + head * headDim;
+            int outputOffset = i * queryDim + head * headDim;
             int kvOffset = (head / headsPerKv) * headDim;
             float[] slice = attentionSlices[worker];
             float maxScore = Float.NEGATIVE_INFINITY;
