@@ -1,6 +1,7 @@
 package dev.ggufserve.testing;
 
 import dev.ggufserve.gguf.GgmlType;
+import dev.ggufserve.gguf.GgufMetadata;
 
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Builds small random-weight GGUF models that llama.cpp can load, byte-identical on every run for the same
@@ -107,6 +109,49 @@ public final class RandomModels {
     }
 
     public static GgufWriter writer(ModelSpec spec) {
+        return writer(spec, writer -> addTokenizer(writer, spec));
+    }
+
+    /**
+     * A model with a real vocabulary: every {@code tokenizer.*} key of {@code vocabulary} (a vocabulary-only GGUF
+     * such as llama.cpp's ggml-vocab-qwen2.gguf), its size taken as the spec's, and {@code chatTemplate} when
+     * given (overriding the vocabulary's own).
+     */
+    public static GgufWriter writer(ModelSpec spec, GgufMetadata vocabulary, String chatTemplate) {
+        int size = vocabulary.getStringArray("tokenizer.ggml.tokens").orElseThrow().size();
+        return writer(spec.withVocab(size), writer -> {
+            for (String key : vocabulary.keys().stream().sorted().toList()) {
+                if (key.startsWith("tokenizer.") && !(chatTemplate != null && key.equals("tokenizer.chat_template"))) {
+                    copyKey(writer, key, vocabulary.get(key).orElseThrow());
+                }
+            }
+            if (chatTemplate != null) {
+                writer.putString("tokenizer.chat_template", chatTemplate);
+            }
+        });
+    }
+
+    /** A tokenizer key with the GGUF type llama.cpp expects for it. */
+    private static void copyKey(GgufWriter writer, String key, Object value) {
+        switch (value) {
+            case String text -> writer.putString(key, text);
+            case Boolean flag -> writer.putBool(key, flag);
+            case Number number -> writer.putUint32(key, number.longValue());
+            case List<?> list when !list.isEmpty() && list.getFirst() instanceof String ->
+                    writer.putStringArray(key, list.stream().map(String.class::cast).toList());
+            case List<?> list when key.equals("tokenizer.ggml.scores") -> {
+                float[] scores = new float[list.size()];
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = ((Number) list.get(i)).floatValue();
+                }
+                writer.putFloat32Array(key, scores);
+            }
+            case List<?> list -> writer.putInt32Array(key, list.stream().mapToInt(n -> ((Number) n).intValue()).toArray());
+            default -> throw new IllegalArgumentException("cannot copy " + key + " of " + value.getClass());
+        }
+    }
+
+    private static GgufWriter writer(ModelSpec spec, Consumer<GgufWriter> tokenizer) {
         String arch = spec.architecture();
         int kvDim = spec.kvHeads() * spec.headDim();
         int qDim = spec.queryDim();
@@ -138,7 +183,7 @@ public final class RandomModels {
             writer.putUint32(arch + ".rope.scaling.original_context_length", originalContext)
                     .putFloat32(arch + ".rope.scaling.attn_factor", attnFactor);
         }
-        addTokenizer(writer, spec);
+        tokenizer.accept(writer);
 
         Weights weights = new Weights(writer, spec, new SplittableRandom(spec.seed()));
         weights.matrix("token_embd.weight", spec.embd(), spec.vocab());
