@@ -50,6 +50,14 @@ for model in "$work"/models/*.gguf; do
   score_both "$(basename "$model" .gguf)" "$model" "$random_ids"
 done
 
+# Greedy tokens of the F32 models of the byte-level-BPE-era families, after the first 8 prompt ids.
+for name in qwen2-f32 qwen3-f32 llama3-f32; do
+  if [ -f "$work/models/$name.gguf" ]; then
+    node "$oracle/oracle.mjs" greedy "$work/models/$name.gguf" --tokens "1,168,80,205,27,40,277,51" --n 24 --top 2 \
+      2>/dev/null > "$out/$name.greedy.jsonl"
+  fi
+done
+
 if [ $# -gt 0 ]; then
   exit 0
 fi
