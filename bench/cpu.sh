@@ -17,7 +17,7 @@
 #    128 generated tokens, and prompt 512 for the 512 prefill.
 # 4. RSS of the server (VmRSS) after the runs against issue 3's budget: GGUF file size + the F16 KV cache of the
 #    tokens the server holds + 600 MB. The tokens held are the most one request ran through the replica (prompt +
-#    generated - 1; 512 here), rounded up to the cache's 64-position pages: pages stay allocated for reuse once
+#    generated - 1; 512 here), rounded up to the cache's 16-position pages: pages stay allocated for reuse once
 #    reached. The KV size per token comes from the file's metadata (layers x 2 x kv width x 2 bytes).
 #    Then a ratio table of medians (min-max) to bench/out/cpu/.
 set -euo pipefail
@@ -174,7 +174,7 @@ heads = meta[f"{arch}.attention.head_count"]
 kv_width = meta[f"{arch}.embedding_length"] // heads * meta.get(f"{arch}.attention.head_count_kv", heads)
 kv_bytes_per_token = meta[f"{arch}.block_count"] * 2 * kv_width * 2   # keys and values, F16
 held = max(r["held"] for r in rows + warmup if "held" in r)
-held_positions = -(-held // 64) * 64
+held_positions = -(-held // 16) * 16
 mib = 1024 * 1024
 rss_mb, file_mb = int(sys.argv[2]) / 1024, os.path.getsize(sys.argv[3]) / mib
 kv_mb = held_positions * kv_bytes_per_token / mib
@@ -189,6 +189,6 @@ for metric in ["prefill64", "prefill512", "decode"]:
 ttft = [r["ttft_s"] for r in rows if r["engine"] == "ours" and r["metric"] == "prefill64"]
 print(f"\ntime to first token (64-token prompt): median {statistics.median(ttft):.2f} s")
 print(f"server RSS after the runs: {rss_mb:.0f} MiB; budget {budget_mb:.0f} MiB = GGUF file {file_mb:.0f} MiB"
-      f" + F16 KV of {held_positions} positions held ({held} tokens, pages of 64) {kv_mb:.0f} MiB + 600 MB"
+      f" + F16 KV of {held_positions} positions held ({held} tokens, pages of 16) {kv_mb:.0f} MiB + 600 MB"
       f" ({600e6 / mib:.0f} MiB): {'met' if rss_mb <= budget_mb else 'NOT met'}, margin {budget_mb - rss_mb:.0f} MiB")
 PY

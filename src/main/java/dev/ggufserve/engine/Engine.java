@@ -21,6 +21,16 @@ public interface Engine extends AutoCloseable {
     Sequence newSequence(int capacity);
 
     /**
+     * A step executor over a pool of {@code pageCount} KV pages, for a replica that serves many sequences at once.
+     * Engines without a batched forward pass run the entries one by one ({@link SequentialStepExecutor}).
+     *
+     * @param maxStepTokens the most tokens one step will carry, for sizing the activation buffers
+     */
+    default StepExecutor newStepExecutor(int pageCount, int maxStepTokens) {
+        return new SequentialStepExecutor(this, 16, pageCount);
+    }
+
+    /**
      * Prepares the engine's kernels for the first forward pass, where they need it (the CPU engine's are
      * JIT-compiled); called once at start-up, before the warm-up token. Engines whose kernels are ready as
      * loaded do nothing.

@@ -2,6 +2,7 @@ package dev.ggufserve.engine.cpu;
 
 import dev.ggufserve.engine.Engine;
 import dev.ggufserve.engine.Sequence;
+import dev.ggufserve.engine.StepExecutor;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.model.LayerWeights;
 import dev.ggufserve.model.ModelConfig;
@@ -58,6 +59,20 @@ public final class CpuEngine implements Engine {
             throw new IllegalArgumentException("sequence capacity must be at least 1, got " + capacity);
         }
         return new CpuSequence(config, weights, parallel, capacity);
+    }
+
+    /**
+     * A {@link CpuStepExecutor}: one batched forward pass per step over a shared pool of {@code pageCount} pages of
+     * {@link KvCache#PAGE_POSITIONS} positions; a sequence reaches at most the trained context or the whole pool.
+     */
+    @Override
+    public StepExecutor newStepExecutor(int pageCount, int maxStepTokens) {
+        if (pageCount < 1 || maxStepTokens < 1) {
+            throw new IllegalArgumentException("a step executor needs at least one page and one step token, got "
+                    + pageCount + " and " + maxStepTokens);
+        }
+        int maxPositions = (int) Math.min(config.contextLength(), (long) pageCount * KvCache.PAGE_POSITIONS);
+        return new CpuStepExecutor(config, weights, parallel, pageCount, maxStepTokens, maxPositions);
     }
 
     /** Has the JIT compile the matrix kernels of the model's weight types ({@link KernelWarmUp}). */

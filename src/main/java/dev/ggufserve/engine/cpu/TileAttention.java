@@ -51,25 +51,26 @@ final class TileAttention {
 
     /** Scratch floats one thread needs for blocks attending up to {@code positions} positions. */
     int scratchSize(int positions) {
-        return QUERIES + headDim * QUERIES + positions * QUERIES + headDim * QUERIES + KvCache.PAGE_POSITIONS * headDim;
+        return QUERIES + headDim * QUERIES + positions * QUERIES + headDim * QUERIES + KvCache.SLICE_POSITIONS * headDim;
     }
 
     /**
-     * Attention of queries {@code [firstQuery, firstQuery + queries)} of the tile (token i at position
-     * {@code firstPosition + i}, its query at {@code qkv[i * qkvWidth + queryOffset ...]}), for the KV head whose
-     * values start at {@code kvOffset}, into {@code out[i * outStride + outOffset ...]}; queries at most
-     * {@link #QUERIES}. The cache must hold every position up to the last query's.
+     * Attention of {@code queries} consecutive tokens of one sequence, at most {@link #QUERIES}: query i is the
+     * tile's row {@code firstQuery + i} (at {@code qkv[(firstQuery + i) * qkvWidth + queryOffset ...]}), at position
+     * {@code firstPosition + i} of the sequence whose KV pages are {@code pageTable}; for the KV head whose values
+     * start at {@code kvOffset}, into {@code out[(firstQuery + i) * outStride + outOffset ...]}. The cache must hold
+     * every position up to the last query's.
      */
-    void attend(int layer, float[] qkv, int qkvWidth, int queryOffset, int kvOffset, int firstQuery, int queries,
-            int firstPosition, float[] out, int outStride, int outOffset, float[] scratch) {
+    void attend(int layer, int[] pageTable, float[] qkv, int qkvWidth, int queryOffset, int kvOffset, int firstQuery,
+            int queries, int firstPosition, float[] out, int outStride, int outOffset, float[] scratch) {
         int inverseSums = 0;
         int queriesT = QUERIES;
         int scoresT = queriesT + headDim * QUERIES;
-        int lastPosition = firstPosition + firstQuery + queries - 1;
-        int firstKey = window > 0 ? Math.max(0, firstPosition + firstQuery - window + 1) : 0;
+        int lastPosition = firstPosition + queries - 1;
+        int firstKey = window > 0 ? Math.max(0, firstPosition - window + 1) : 0;
         int keys = lastPosition - firstKey + 1;
         int outT = scoresT + keys * QUERIES;
-        // one head's keys or values of up to a page of positions, converted from the cache's halves
+        // one head's keys or values of up to a slice of positions, converted from the cache's halves
         int slice = outT + headDim * QUERIES;
         // queries transposed: dimension d's QUERIES values side by side, zero past the last query
         for (int d = 0; d < headDim; d++) {
@@ -81,37 +82,37 @@ final class TileAttention {
         // FloatTile.add6x4 adds to its output: the scores start at zero
         Arrays.fill(scratch, scoresT, scoresT + keys * QUERIES, 0f);
         for (int t = firstKey; t <= lastPosition; ) {
-            int pageStart = t;
-            int pageEnd = KvCache.pageEnd(t, lastPosition + 1);
-            kvCache.keysToFloat(layer, pageStart, pageEnd, kvOffset, headDim, scratch, slice);
-            for (; t + GROUP <= pageEnd; t += GROUP) {
+            int sliceStart = t;
+            int sliceEnd = KvCache.sliceEnd(t, lastPosition + 1);
+            kvCache.keysToFloat(pageTable, layer, sliceStart, sliceEnd, kvOffset, headDim, scratch, slice);
+            for (; t + GROUP <= sliceEnd; t += GROUP) {
                 // 6 keys (rows of the slice) times the transposed queries (QUERIES lanes per dimension)
-                FloatTile.add6x4(scratch, slice + (t - pageStart) * headDim, headDim, scratch, queriesT, QUERIES,
+                FloatTile.add6x4(scratch, slice + (t - sliceStart) * headDim, headDim, scratch, queriesT, QUERIES,
                         headDim, scratch, scoresT + (t - firstKey) * QUERIES);
             }
-            for (; t < pageEnd; t++) {
-                scores1(scratch, slice + (t - pageStart) * headDim, scratch, queriesT, scratch,
+            for (; t < sliceEnd; t++) {
+                scores1(scratch, slice + (t - sliceStart) * headDim, scratch, queriesT, scratch,
                         scoresT + (t - firstKey) * QUERIES);
             }
         }
         for (int v = 0; v < VECTORS; v++) {
-            softmax(scratch, scoresT + v * COUNT, firstKey, keys, firstPosition + firstQuery + v * COUNT,
+            softmax(scratch, scoresT + v * COUNT, firstKey, keys, firstPosition + v * COUNT,
                     scratch, inverseSums + v * COUNT);
         }
-        // the sums run page by page, each page's values converted once; every lane still adds in position order
+        // the sums run slice by slice, each slice's values converted once; every lane still adds in position order
         Arrays.fill(scratch, outT, outT + headDim * QUERIES, 0f);
         for (int t = firstKey; t <= lastPosition; ) {
-            int pageEnd = KvCache.pageEnd(t, lastPosition + 1);
-            kvCache.valuesToFloat(layer, t, pageEnd, kvOffset, headDim, scratch, slice);
+            int sliceEnd = KvCache.sliceEnd(t, lastPosition + 1);
+            kvCache.valuesToFloat(pageTable, layer, t, sliceEnd, kvOffset, headDim, scratch, slice);
             int probabilities = scoresT + (t - firstKey) * QUERIES;
             int d = 0;
             for (; d + GROUP <= headDim; d += GROUP) {
-                values6(scratch, slice + d, pageEnd - t, scratch, probabilities, scratch, outT + d * QUERIES);
+                values6(scratch, slice + d, sliceEnd - t, scratch, probabilities, scratch, outT + d * QUERIES);
             }
             for (; d < headDim; d++) {
-                values1(scratch, slice + d, pageEnd - t, scratch, probabilities, scratch, outT + d * QUERIES);
+                values1(scratch, slice + d, sliceEnd - t, scratch, probabilities, scratch, outT + d * QUERIES);
             }
-            t = pageEnd;
+            t = sliceEnd;
         }
         for (int v = 0; v < VECTORS; v++) {
             FloatVector inverse = FloatVector.fromArray(FLOATS, scratch, inverseSums + v * COUNT);

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Each CUDA kernel against the CPU engine's code (the tensor classes' matVec and dequantizeRow) or, for the
- * steps private to CpuSequence, the same formulas written out here, on fresh random inputs: relative error
+ * steps private to CpuStepExecutor, the same formulas written out here, on fresh random inputs: relative error
  * ||gpu - cpu|| / ||cpu||.
  */
 @Tag("gpu")
@@ -207,7 +207,7 @@ class CudaKernelTest {
 
     /**
      * A prefill of 9 tokens at positions 0..8, then a decode step at position 9, through rope_store and attention,
-     * against the rotation and attention of CpuSequence written out below.
+     * against the rotation and attention of CpuStepExecutor written out below.
      */
     private void checkRopeAndAttention(ModelConfig config, float[] ropeFactors) {
         int capacity = 16;
@@ -246,7 +246,7 @@ class CudaKernelTest {
         assertClose(expected, download(out, (prefill + 1) * embd), 1e-5, "attention output");
     }
 
-    /** CpuSequence.computeRotation and rotate, for q and k of one qkv row at {@code position}. */
+    /** CpuStepExecutor.computeRotation and rotate, for q and k of one qkv row at {@code position}. */
     private static void rotate(ModelConfig config, float[] ropeFactors, float[] row, int position) {
         int pairs = config.ropeDimension() / 2;
         boolean neox = config.architecture() == Architecture.PHI3;
@@ -270,7 +270,7 @@ class CudaKernelTest {
         }
     }
 
-    /** CpuSequence.attend: every query head of {@code row} over cached positions within the window. */
+    /** CpuStepExecutor.attendOne: every query head of {@code row} over cached positions within the window. */
     private static void attend(ModelConfig config, float[] row, float[] keys, float[] values, int position,
             float[] out, int outOffset) {
         int headDim = config.headDimension();
