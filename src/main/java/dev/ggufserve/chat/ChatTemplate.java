@@ -48,13 +48,15 @@ public final class ChatTemplate {
 
     ChatTemplate(String template, String bosToken, String eosToken) {
         // Python's Jinja drops one newline at the very end of a template (keep_trailing_newline=False).
-        this.template = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
+        String trimmed = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
+        this.template = PythonJinjaCompatibility.adapt(trimmed);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withLegacyOverrides(PYTHON_JINJA_BEHAVIOUR)
+                .withElResolver(PythonJinjaCompatibility.resolver())
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", TemplateFunctions.class, "raiseException", String.class));

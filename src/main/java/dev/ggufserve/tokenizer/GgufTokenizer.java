@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
- * The tokenizer stored in a GGUF file with {@code tokenizer.ggml.model = "llama"}: SentencePiece BPE with
- * scores and byte fallback. It gives the same token ids as llama.cpp (checked against llama.cpp's own test
- * vectors), including llama.cpp's handling of special tokens written in the text.
+ * The tokenizer stored in a GGUF file: SentencePiece BPE with scores and byte fallback
+ * ({@code tokenizer.ggml.model = "llama"}) or byte-level BPE with merges ({@code "gpt2"}: Llama 3, Qwen, Phi-4,
+ * SmolLM...). It gives the same token ids as llama.cpp (checked against llama.cpp's own test vectors),
+ * including llama.cpp's handling of special tokens written in the text.
  */
 public final class GgufTokenizer implements Tokenizer {
 
@@ -51,14 +52,18 @@ public final class GgufTokenizer implements Tokenizer {
     private final boolean addEos;
     private final boolean addSpacePrefix;
     private final SpecialTokenSplitter splitter;
-    private final SentencePieceMerger merger;
+    /** Set for SentencePiece vocabularies. */
+    private final SentencePieceMerger sentencePieceMerger;
+    /** Set for byte-level BPE vocabularies, with {@link #bytePairMerger}. */
+    private final PreTokenizer preTokenizer;
+    private final BytePairMerger bytePairMerger;
 
-    private GgufTokenizer(GgufMetadata metadata, List<String> tokens) {
+    /** {@code preTokenizer} is null for SentencePiece vocabularies. */
+    private GgufTokenizer(GgufMetadata metadata, List<String> tokens, PreTokenizer preTokenizer) {
         int vocabularySize = tokens.size();
+        boolean byteLevel = preTokenizer != null;
         this.tokenTexts = tokens.toArray(String[]::new);
-        float[] scores = metadata.getFloatArray("tokenizer.ggml.scores").orElse(new float[vocabularySize]);
         int[] typeCodes = metadata.getIntArray("tokenizer.ggml.token_type").orElse(null);
-        requireLength(metadata, "tokenizer.ggml.scores", scores.length, vocabularySize);
         if (typeCodes != null) {
             requireLength(metadata, "tokenizer.ggml.token_type", typeCodes.length, vocabularySize);
         }
@@ -72,9 +77,11 @@ public final class GgufTokenizer implements Tokenizer {
         this.bosId = tokenId(metadata, "tokenizer.ggml.bos_token_id", vocabularySize);
         this.eosId = tokenId(metadata, "tokenizer.ggml.eos_token_id", vocabularySize);
         int unknownId = tokenId(metadata, "tokenizer.ggml.unknown_token_id", vocabularySize);
-        this.addBos = metadata.getBoolean("tokenizer.ggml.add_bos_token").orElse(true);
+        // llama.cpp's defaults: SentencePiece adds BOS, byte-level BPE only for some pre-tokenizers (Llama 3's);
+        // the file's own key decides when present.
+        this.addBos = metadata.getBoolean("tokenizer.ggml.add_bos_token").orElse(!byteLevel || preTokenizer.addsBos());
         this.addEos = metadata.getBoolean("tokenizer.ggml.add_eos_token").orElse(false);
-        this.addSpacePrefix = metadata.getBoolean("tokenizer.ggml.add_space_prefix").orElse(true);
+        this.addSpacePrefix = !byteLevel && metadata.getBoolean("tokenizer.ggml.add_space_prefix").orElse(true);
 
         this.tokenTypes = new TokenType[vocabularySize];
         this.endsGeneration = new boolean[vocabularySize];
@@ -99,29 +106,64 @@ public final class GgufTokenizer implements Tokenizer {
                 throw new ModelFileException(metadata.file(), "token " + id + " has the byte type but its text '"
                         + tokenTexts[id] + "' is not of the form <0xXX>");
             }
-            tokenPieces[id] = piece(tokenTexts[id], tokenTypes[id]);
+            tokenPieces[id] = piece(tokenTexts[id], tokenTypes[id], byteLevel);
         }
         this.splitter = new SpecialTokenSplitter(specialTokens(metadata));
-        this.merger = new SentencePieceMerger(idsByText, scores, byteTokenIds(idsByText, unknownId));
+        this.preTokenizer = preTokenizer;
+        if (byteLevel) {
+            this.sentencePieceMerger = null;
+            this.bytePairMerger = new BytePairMerger(idsByText, mergeRanks(metadata), preTokenizer.ignoreMerges());
+        } else {
+            float[] scores = metadata.getFloatArray("tokenizer.ggml.scores").orElse(new float[vocabularySize]);
+            requireLength(metadata, "tokenizer.ggml.scores", scores.length, vocabularySize);
+            this.sentencePieceMerger = new SentencePieceMerger(idsByText, scores, byteTokenIds(idsByText, unknownId));
+            this.bytePairMerger = null;
+        }
     }
 
     /**
      * The tokenizer of a GGUF file's metadata.
      *
-     * @throws ModelFileException when the file has no tokenizer or one other than SentencePiece ("llama")
+     * @throws ModelFileException when the file has no tokenizer, one other than SentencePiece ("llama") or
+     *                             byte-level BPE ("gpt2"), or a pre-tokenizer ({@code tokenizer.ggml.pre}) that is
+     *                             not supported
      */
     public static GgufTokenizer fromMetadata(GgufMetadata metadata) {
         String model = metadata.getString("tokenizer.ggml.model").orElseThrow(() -> new ModelFileException(
                 metadata.file(), "it has no tokenizer (metadata key 'tokenizer.ggml.model' is missing)"));
-        if (!model.equals("llama")) {
-            throw new ModelFileException(metadata.file(), "tokenizer.ggml.model '" + model + "' is not supported:"
-                    + " only SentencePiece vocabularies ('llama') are; byte-level BPE ('gpt2') is not supported yet");
-        }
+        PreTokenizer preTokenizer = switch (model) {
+            case "llama" -> null;
+            case "gpt2" -> preTokenizer(metadata);
+            default -> throw new ModelFileException(metadata.file(), "tokenizer.ggml.model '" + model
+                    + "' is not supported: only SentencePiece ('llama') and byte-level BPE ('gpt2') vocabularies are");
+        };
         List<String> tokens = metadata.getStringArray("tokenizer.ggml.tokens")
                 .filter(list -> !list.isEmpty())
                 .orElseThrow(() -> new ModelFileException(metadata.file(),
                         "it has no vocabulary (metadata key 'tokenizer.ggml.tokens' is missing or empty)"));
-        return new GgufTokenizer(metadata, tokens);
+        return new GgufTokenizer(metadata, tokens, preTokenizer);
+    }
+
+    private static PreTokenizer preTokenizer(GgufMetadata metadata) {
+        String name = metadata.getString("tokenizer.ggml.pre").orElseThrow(() -> new ModelFileException(
+                metadata.file(), "its byte-level BPE vocabulary names no pre-tokenizer (metadata key"
+                        + " 'tokenizer.ggml.pre' is missing); supported: " + String.join(", ", PreTokenizer.knownNames())));
+        return PreTokenizer.forName(name).orElseThrow(() -> new ModelFileException(metadata.file(),
+                "tokenizer.ggml.pre '" + name + "' is not supported; supported: "
+                        + String.join(", ", PreTokenizer.knownNames())));
+    }
+
+    /** The rank of each merge ("left right"): its index in {@code tokenizer.ggml.merges}. */
+    private static Map<String, Integer> mergeRanks(GgufMetadata metadata) {
+        List<String> merges = metadata.getStringArray("tokenizer.ggml.merges").orElseThrow(() -> new ModelFileException(
+                metadata.file(), "its byte-level BPE vocabulary has no merges (metadata key 'tokenizer.ggml.merges'"
+                        + " is missing)"));
+        Map<String, Integer> ranks = HashMap.newHashMap(merges.size());
+        for (int rank = 0; rank < merges.size(); rank++) {
+            // The first rank of a pair wins, as with llama.cpp's map insertion.
+            ranks.putIfAbsent(merges.get(rank), rank);
+        }
+        return ranks;
     }
 
     @Override
@@ -147,8 +189,14 @@ public final class GgufTokenizer implements Tokenizer {
         for (Fragment fragment : splitter.split(text, parseSpecial)) {
             switch (fragment) {
                 case TextFragment(String fragmentText) -> {
-                    String prefixed = addSpacePrefix && afterSpecialToken ? " " + fragmentText : fragmentText;
-                    merger.encode(prefixed.replace(" ", SPACE_MARK), ids::add);
+                    if (bytePairMerger != null) {
+                        for (String word : preTokenizer.split(fragmentText)) {
+                            bytePairMerger.encode(ByteLevelAlphabet.encode(word), ids::add);
+                        }
+                    } else {
+                        String prefixed = addSpacePrefix && afterSpecialToken ? " " + fragmentText : fragmentText;
+                        sentencePieceMerger.encode(prefixed.replace(" ", SPACE_MARK), ids::add);
+                    }
                     afterSpecialToken = false;
                 }
                 case TokenFragment(int id) -> {
@@ -200,8 +248,8 @@ public final class GgufTokenizer implements Tokenizer {
 
     /**
      * Normal tokens give their text with "▁" as space (a leading space is kept: generated text continues a
-     * prompt); byte tokens their byte; user-defined tokens their text; control, unknown and unused tokens
-     * nothing.
+     * prompt), or in a byte-level vocabulary the bytes their characters stand for; byte tokens their byte;
+     * user-defined tokens their text; control, unknown and unused tokens nothing.
      */
     @Override
     public byte[] tokenBytes(int id) {
@@ -236,9 +284,10 @@ public final class GgufTokenizer implements Tokenizer {
         return id;
     }
 
-    private static byte[] piece(String text, TokenType type) {
+    private static byte[] piece(String text, TokenType type, boolean byteLevel) {
         return switch (type) {
-            case NORMAL -> text.replace(SPACE_MARK, " ").getBytes(StandardCharsets.UTF_8);
+            case NORMAL -> byteLevel ? ByteLevelAlphabet.decode(text)
+                    : text.replace(SPACE_MARK, " ").getBytes(StandardCharsets.UTF_8);
             case BYTE -> new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
             case USER_DEFINED -> text.getBytes(StandardCharsets.UTF_8);
             case CONTROL, UNKNOWN, UNUSED -> new byte[0];

@@ -15,6 +15,7 @@ import dev.ggufserve.testing.ModelSpec;
 import dev.ggufserve.testing.RandomModels;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -39,8 +40,11 @@ class CudaEngineParityTest {
         Gpu.assumeAvailable();
     }
 
+    /** The standard models the CUDA engine runs: Qwen2's biases and Qwen3's q/k norms are refused (EnginesTest). */
     static Stream<String> randomModels() {
-        return RandomModels.standardModels().keySet().stream().sorted();
+        return RandomModels.standardModels().entrySet().stream()
+                .filter(entry -> !entry.getValue().architecture().startsWith("qwen"))
+                .map(Map.Entry::getKey).sorted();
     }
 
     @ParameterizedTest

@@ -1,6 +1,7 @@
 package dev.ggufserve.testing;
 
 import dev.ggufserve.gguf.GgmlType;
+import dev.ggufserve.gguf.GgufMetadata;
 
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Builds small random-weight GGUF models that llama.cpp can load, byte-identical on every run for the same
@@ -67,6 +69,24 @@ public final class RandomModels {
                 .withRoleType("ffn_down", GgmlType.Q6_K));
         models.put("phi3-sliding", phi3.withSlidingWindow(8));
         models.put("phi3-longrope", phi3.withContextLength(256).withLongRope());
+        // Byte-level-BPE-era families: grouped-query attention and a tied output head in each. The Q4_K_M mixes
+        // store the tied token embedding as Q6_K, as llama.cpp's Q4_K_M files do.
+        ModelSpec llama3 = ModelSpec.llama3();
+        models.put("llama3-f32", llama3);
+        models.put("llama3-q4_k_m", llama3.withSize(256, 512).withType(GgmlType.Q4_K)
+                .withRoleType("token_embd", GgmlType.Q6_K).withRoleType("attn_v", GgmlType.Q6_K)
+                .withRoleType("ffn_down", GgmlType.Q6_K));
+        ModelSpec qwen2 = ModelSpec.qwen2();
+        models.put("qwen2-f32", qwen2);
+        models.put("qwen2-q8_0", qwen2.withType(GgmlType.Q8_0));
+        ModelSpec qwen3 = ModelSpec.qwen3();
+        models.put("qwen3-f32", qwen3);
+        models.put("qwen3-q4_k_m", qwen3.withSize(256, 512).withKeyLength(128).withType(GgmlType.Q4_K)
+                .withRoleType("token_embd", GgmlType.Q6_K).withRoleType("ffn_down", GgmlType.Q6_K));
+        // Phi-3.5-mini / Phi-4-mini shape: grouped-query attention, a quarter of each head not rotated, LongRoPE
+        // factors over the rotated pairs only, tied output head (Phi-4-mini's).
+        models.put("phi3-partial-rotary", phi3.withHeads(4, 2).withRopeDimension(12).withContextLength(256)
+                .withLongRope().withTiedOutput());
         models.replaceAll((name, spec) -> spec.withName(name));
         return models;
     }
@@ -89,8 +109,52 @@ public final class RandomModels {
     }
 
     public static GgufWriter writer(ModelSpec spec) {
+        return writer(spec, writer -> addTokenizer(writer, spec));
+    }
+
+    /**
+     * A model with a real vocabulary: every {@code tokenizer.*} key of {@code vocabulary} (a vocabulary-only GGUF
+     * such as llama.cpp's ggml-vocab-qwen2.gguf), its size taken as the spec's, and {@code chatTemplate} when
+     * given (overriding the vocabulary's own).
+     */
+    public static GgufWriter writer(ModelSpec spec, GgufMetadata vocabulary, String chatTemplate) {
+        int size = vocabulary.getStringArray("tokenizer.ggml.tokens").orElseThrow().size();
+        return writer(spec.withVocab(size), writer -> {
+            for (String key : vocabulary.keys().stream().sorted().toList()) {
+                if (key.startsWith("tokenizer.") && !(chatTemplate != null && key.equals("tokenizer.chat_template"))) {
+                    copyKey(writer, key, vocabulary.get(key).orElseThrow());
+                }
+            }
+            if (chatTemplate != null) {
+                writer.putString("tokenizer.chat_template", chatTemplate);
+            }
+        });
+    }
+
+    /** A tokenizer key with the GGUF type llama.cpp expects for it. */
+    private static void copyKey(GgufWriter writer, String key, Object value) {
+        switch (value) {
+            case String text -> writer.putString(key, text);
+            case Boolean flag -> writer.putBool(key, flag);
+            case Number number -> writer.putUint32(key, number.longValue());
+            case List<?> list when !list.isEmpty() && list.getFirst() instanceof String ->
+                    writer.putStringArray(key, list.stream().map(String.class::cast).toList());
+            case List<?> list when key.equals("tokenizer.ggml.scores") -> {
+                float[] scores = new float[list.size()];
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = ((Number) list.get(i)).floatValue();
+                }
+                writer.putFloat32Array(key, scores);
+            }
+            case List<?> list -> writer.putInt32Array(key, list.stream().mapToInt(n -> ((Number) n).intValue()).toArray());
+            default -> throw new IllegalArgumentException("cannot copy " + key + " of " + value.getClass());
+        }
+    }
+
+    private static GgufWriter writer(ModelSpec spec, Consumer<GgufWriter> tokenizer) {
         String arch = spec.architecture();
         int kvDim = spec.kvHeads() * spec.headDim();
+        int qDim = spec.queryDim();
         GgufWriter writer = new GgufWriter()
                 .putString("general.architecture", arch)
                 .putString("general.name", spec.name())
@@ -102,8 +166,12 @@ public final class RandomModels {
                 .putUint32(arch + ".attention.head_count", spec.heads())
                 .putUint32(arch + ".attention.head_count_kv", spec.kvHeads())
                 .putFloat32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f)
-                .putUint32(arch + ".rope.dimension_count", spec.headDim())
+                .putUint32(arch + ".rope.dimension_count", spec.ropeDim())
                 .putFloat32(arch + ".rope.freq_base", 10000f);
+        if (spec.keyLength() > 0) {
+            writer.putUint32(arch + ".attention.key_length", spec.keyLength())
+                    .putUint32(arch + ".attention.value_length", spec.keyLength());
+        }
         if (spec.slidingWindow() > 0) {
             writer.putUint32(arch + ".attention.sliding_window", spec.slidingWindow());
         }
@@ -115,12 +183,12 @@ public final class RandomModels {
             writer.putUint32(arch + ".rope.scaling.original_context_length", originalContext)
                     .putFloat32(arch + ".rope.scaling.attn_factor", attnFactor);
         }
-        addTokenizer(writer, spec);
+        tokenizer.accept(writer);
 
         Weights weights = new Weights(writer, spec, new SplittableRandom(spec.seed()));
         weights.matrix("token_embd.weight", spec.embd(), spec.vocab());
         if (spec.longRope()) {
-            int pairs = spec.headDim() / 2;
+            int pairs = spec.ropeDim() / 2;
             float[] longFactors = new float[pairs];
             float[] shortFactors = new float[pairs];
             for (int i = 0; i < pairs; i++) {
@@ -130,18 +198,36 @@ public final class RandomModels {
             writer.addTensor("rope_factors_long.weight", GgmlType.F32, new long[] {pairs}, longFactors);
             writer.addTensor("rope_factors_short.weight", GgmlType.F32, new long[] {pairs}, shortFactors);
         }
+        if (spec.ropeFreqs()) {
+            // Llama 3.1's divisors grow from 1 for the fastest-turning pairs to 8 for the slowest.
+            int pairs = spec.ropeDim() / 2;
+            float[] factors = new float[pairs];
+            for (int i = 0; i < pairs; i++) {
+                factors[i] = 1f + 7f * i / (pairs - 1);
+            }
+            writer.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {pairs}, factors);
+        }
         for (int layer = 0; layer < spec.layers(); layer++) {
             String block = "blk." + layer + ".";
             weights.norm(block + "attn_norm.weight");
             if (arch.equals("phi3")) {
                 // One fused matrix: the q rows, then k, then v.
-                weights.matrix(block + "attn_qkv.weight", spec.embd(), spec.embd() + 2 * kvDim);
+                weights.matrix(block + "attn_qkv.weight", spec.embd(), qDim + 2 * kvDim);
             } else {
-                weights.matrix(block + "attn_q.weight", spec.embd(), spec.embd());
+                weights.matrix(block + "attn_q.weight", spec.embd(), qDim);
                 weights.matrix(block + "attn_k.weight", spec.embd(), kvDim);
                 weights.matrix(block + "attn_v.weight", spec.embd(), kvDim);
             }
-            weights.matrix(block + "attn_output.weight", spec.embd(), spec.embd());
+            if (arch.equals("qwen2")) {
+                weights.bias(block + "attn_q.bias", qDim);
+                weights.bias(block + "attn_k.bias", kvDim);
+                weights.bias(block + "attn_v.bias", kvDim);
+            }
+            if (arch.equals("qwen3")) {
+                weights.norm(block + "attn_q_norm.weight", spec.headDim());
+                weights.norm(block + "attn_k_norm.weight", spec.headDim());
+            }
+            weights.matrix(block + "attn_output.weight", qDim, spec.embd());
             weights.norm(block + "ffn_norm.weight");
             if (arch.equals("phi3")) {
                 // One fused matrix: the gate rows, then the up rows.
@@ -153,7 +239,9 @@ public final class RandomModels {
             weights.matrix(block + "ffn_down.weight", spec.ff(), spec.embd());
         }
         weights.norm("output_norm.weight");
-        weights.output("output.weight", spec.embd(), spec.vocab());
+        if (!spec.tiedOutput()) {
+            weights.output("output.weight", spec.embd(), spec.vocab());
+        }
         return writer;
     }
 
@@ -169,7 +257,16 @@ public final class RandomModels {
         }
 
         void norm(String name) {
-            add(name, new long[] {spec.embd()}, 0.1, 1);
+            norm(name, spec.embd());
+        }
+
+        void norm(String name, int length) {
+            add(name, new long[] {length}, 0.1, 1);
+        }
+
+        /** Biases N(0, 0.5): large enough to move the attention scores visibly. */
+        void bias(String name, int length) {
+            add(name, new long[] {length}, 0.5, 0);
         }
 
         private void add(String name, long[] dims, double deviation, double mean) {

@@ -17,6 +17,9 @@ final class Fixtures {
 
     static final String PHI3 = "ggml-vocab-phi-3.gguf";
     static final String LLAMA_SPM = "ggml-vocab-llama-spm.gguf";
+    static final String LLAMA_BPE = "ggml-vocab-llama-bpe.gguf";
+    static final String QWEN2 = "ggml-vocab-qwen2.gguf";
+    static final String GPT2 = "ggml-vocab-gpt-2.gguf";
 
     /** One of llama.cpp's tokenizer test vectors: an input and its token ids without BOS. */
     record VocabCase(int index, String input, int[] expectedIds) {

@@ -120,11 +120,15 @@ class GgufTokenizerTest {
 
     @Test
     void rejectsUnsupportedOrMissingTokenizers() {
-        var gpt2 = assertThrows(ModelFileException.class, () -> GgufTokenizer.fromMetadata(
+        var bert = assertThrows(ModelFileException.class, () -> GgufTokenizer.fromMetadata(
+                SmallVocabulary.metadata(Map.of("tokenizer.ggml.model", "bert"))));
+        assertEquals("Model file small-vocabulary.gguf: tokenizer.ggml.model 'bert' is not supported: only"
+                + " SentencePiece ('llama') and byte-level BPE ('gpt2') vocabularies are", bert.getMessage());
+        var gpt2WithoutPre = assertThrows(ModelFileException.class, () -> GgufTokenizer.fromMetadata(
                 SmallVocabulary.metadata(Map.of("tokenizer.ggml.model", "gpt2"))));
-        assertEquals("Model file small-vocabulary.gguf: tokenizer.ggml.model 'gpt2' is not supported: only"
-                + " SentencePiece vocabularies ('llama') are; byte-level BPE ('gpt2') is not supported yet",
-                gpt2.getMessage());
+        assertTrue(gpt2WithoutPre.getMessage().startsWith("Model file small-vocabulary.gguf: its byte-level BPE"
+                + " vocabulary names no pre-tokenizer (metadata key 'tokenizer.ggml.pre' is missing); supported: "),
+                gpt2WithoutPre.getMessage());
         var bare = assertThrows(ModelFileException.class,
                 () -> GgufTokenizer.fromMetadata(new GgufMetadata(Path.of("bare.gguf"), Map.of())));
         assertEquals("Model file bare.gguf: it has no tokenizer (metadata key 'tokenizer.ggml.model' is missing)",

@@ -2,7 +2,6 @@ package dev.ggufserve.engine.cpu;
 
 import dev.ggufserve.engine.StepEntry;
 import dev.ggufserve.engine.StepExecutor;
-import dev.ggufserve.model.Architecture;
 import dev.ggufserve.model.LayerWeights;
 import dev.ggufserve.model.ModelConfig;
 import dev.ggufserve.model.ModelWeights;
@@ -55,6 +54,7 @@ public final class CpuStepExecutor implements StepExecutor {
     private final float[] ropeFactors;
     private final float attentionScale;
     private final int qkvWidth;
+    private final int queryDim;
     private final int logitsRows;
 
     // Activations, one row per token of the tile.
@@ -122,12 +122,13 @@ public final class CpuStepExecutor implements StepExecutor {
         this.ropeFactors = weights.ropeFactorsFor(config, maxPositions);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDimension()));
         int embd = config.embeddingLength();
-        this.qkvWidth = embd + 2 * config.kvDimension();
+        this.queryDim = config.queryDimension();
+        this.qkvWidth = queryDim + 2 * config.kvDimension();
         this.logitsRows = Math.min(LOGITS_ROWS, tile);
         this.residual = new float[tile * embd];
         this.normalized = new float[tile * embd];
         this.qkv = new float[tile * qkvWidth];
-        this.attentionOutput = new float[tile * embd];
+        this.attentionOutput = new float[tile * queryDim];
         this.projected = new float[tile * embd];
         this.gateUp = new float[tile * 2 * config.feedForwardLength()];
         this.hidden = new float[tile * config.feedForwardLength()];
@@ -141,7 +142,7 @@ public final class CpuStepExecutor implements StepExecutor {
         this.tileAttention = new TileAttention(kvCache, config.headDimension(), config.slidingWindow(),
                 attentionScale);
         this.matMulScratch = new float[parallel.threads()][WeightMatrix.matMulScratchSize(tile,
-                Math.max(embd, config.feedForwardLength()))];
+                Math.max(Math.max(embd, queryDim), config.feedForwardLength()))];
         this.segmentEntry = new StepEntry[tile];
         this.segmentFirstRow = new int[tile];
         this.segmentRows = new int[tile];
@@ -308,10 +309,13 @@ public final class CpuStepExecutor implements StepExecutor {
                 for (int r = 0; r < segmentRows[s]; r++) {
                     int i = segmentFirstRow[s] + r;
                     int row = i * qkvWidth;
+                    if (w.adjustsQkv()) {
+                        AttentionInputs.prepare(qkv, row, w, config);
+                    }
                     rotate(qkv, row, config.headCount(), i);
-                    rotate(qkv, row + embd, config.kvHeadCount(), i);
+                    rotate(qkv, row + queryDim, config.kvHeadCount(), i);
                     kvCache.store(entry.pageTable(), layer, entry.startPosition() + segmentFirstToken[s] + r, qkv,
-                            row + embd, row + embd + kvDim);
+                            row + queryDim, row + queryDim + kvDim);
                 }
             }
             attentionLayer = layer;
@@ -466,12 +470,12 @@ public final class CpuStepExecutor implements StepExecutor {
     /**
      * Rotates the first {@code ropeDimension} values of each of {@code heads} heads starting at {@code offset}, by
      * the angles of row {@code i}: adjacent pairs (2j, 2j+1) for llama (GGML's normal mode), pairs (j, j + d/2) for
-     * phi3 (NEOX mode).
+     * phi3, qwen2 and qwen3 (NEOX mode).
      */
     private void rotate(float[] vectors, int offset, int heads, int i) {
         int headDim = config.headDimension();
         int pairs = config.ropeDimension() / 2;
-        boolean neox = config.architecture() == Architecture.PHI3;
+        boolean neox = config.architecture().neoxRotary();
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
             for (int j = 0; j < pairs; j++) {
@@ -518,7 +522,7 @@ public final class CpuStepExecutor implements StepExecutor {
                 float[] scratch = tileAttentionScratch(worker, lastPosition + 1);
                 tileAttention.attend(attentionLayer, entry.pageTable(), qkv, qkvWidth, head * headDim, kvOffset,
                         segmentFirstRow[segment] + firstQuery, queries, firstPosition + firstQuery, attentionOutput,
-                        config.embeddingLength(), head * headDim, scratch);
+                        queryDim, head * headDim, scratch);
             }
         }
     }
@@ -545,7 +549,7 @@ public final class CpuStepExecutor implements StepExecutor {
         int layer = attentionLayer;
         int first = window > 0 ? Math.max(0, position - window + 1) : 0;
         int queryOffset = row * qkvWidth + head * headDim;
-        int outputOffset = row * config.embeddingLength() + head * headDim;
+        int outputOffset = row * queryDim + head * headDim;
         float maxScore = Float.NEGATIVE_INFINITY;
         for (int t = first; t <= position; ) {
             int end = KvCache.sliceEnd(t, position + 1);

@@ -5,6 +5,8 @@ import dev.ggufserve.engine.EngineUnavailableException;
 import dev.ggufserve.engine.Sequence;
 import dev.ggufserve.gguf.GgufFile;
 import dev.ggufserve.model.ModelConfig;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The CUDA engine: the whole forward pass on the first NVIDIA GPU, with the weights uploaded once in their
@@ -38,6 +40,10 @@ public final class CudaEngine implements Engine {
             throw new EngineUnavailableException("the CUDA engine handles attention heads of at most "
                     + Kernels.MAX_HEAD_DIMENSION + " dimensions, this model's have " + config.headDimension());
         }
+        unsupportedFeature(file, config).ifPresent(feature -> {
+            throw new EngineUnavailableException("the CUDA engine's kernels do not compute " + feature
+                    + " yet; use the CPU engine (LLM_ENGINE=cpu, or auto)");
+        });
         CudaDevice device = CudaDevice.open();
         try {
             return new CudaEngine(device, new Kernels(device), config, DeviceWeights.upload(device, file, config));
@@ -45,6 +51,26 @@ public final class CudaEngine implements Engine {
             device.close();
             throw e;
         }
+    }
+
+    /**
+     * What this model needs that the kernels lack: q/k/v biases (Qwen2), per-head q/k RMSNorm (Qwen3), or query
+     * heads wider than embedding / heads (Qwen3). Every block has the same tensors, so block 0 tells.
+     */
+    private static Optional<String> unsupportedFeature(GgufFile file, ModelConfig config) {
+        for (String bias : List.of("attn_q.bias", "attn_k.bias", "attn_v.bias", "attn_qkv.bias")) {
+            if (file.tensor("blk.0." + bias).isPresent()) {
+                return Optional.of("attention biases (" + bias + ")");
+            }
+        }
+        if (file.tensor("blk.0.attn_q_norm.weight").isPresent()) {
+            return Optional.of("the RMSNorm of each query and key head (attn_q_norm, attn_k_norm)");
+        }
+        if (config.queryDimension() != config.embeddingLength()) {
+            return Optional.of("query heads " + config.queryDimension() + " wide in all for an embedding of "
+                    + config.embeddingLength());
+        }
+        return Optional.empty();
     }
 
     /** The GPU and driver version, for the start-up log. */

@@ -17,7 +17,8 @@ import jcuda.driver.CUdeviceptr;
  * quantized), norm vectors and LongRoPE factors as floats.
  *
  * @param host             the bound host-side weights the device copies were made from
- * @param ropeFactorsShort null when the model has no LongRoPE factors, as {@code ropeFactorsLong}
+ * @param ropeFactorsShort LongRoPE's short factors, else Llama 3.1's rope_freqs; null when the model has neither
+ * @param ropeFactorsLong  null when the model has no LongRoPE factors
  */
 record DeviceWeights(
         ModelWeights host,
@@ -60,7 +61,9 @@ record DeviceWeights(
                     matrix(device, layer.feedForwardDown())));
         }
         return new DeviceWeights(host, tokenEmbedding, List.copyOf(layers), device.upload(host.outputNorm()), output,
-                host.ropeFactorsShort() == null ? null : device.upload(host.ropeFactorsShort()),
+                // Llama 3.1's rope_freqs divide the frequencies as LongRoPE's short factors do, at every context.
+                host.ropeFactorsShort() != null ? device.upload(host.ropeFactorsShort())
+                        : host.ropeFrequencyFactors() != null ? device.upload(host.ropeFrequencyFactors()) : null,
                 host.ropeFactorsLong() == null ? null : device.upload(host.ropeFactorsLong()));
     }
 

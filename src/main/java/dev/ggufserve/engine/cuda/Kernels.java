@@ -3,7 +3,6 @@ package dev.ggufserve.engine.cuda;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import dev.ggufserve.gguf.GgmlType;
-import dev.ggufserve.model.Architecture;
 import dev.ggufserve.model.ModelConfig;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -97,7 +96,7 @@ final class Kernels {
                 arg(config.headDimension()), arg(config.ropeDimension()),
                 Pointer.to(new float[] {config.ropeFrequencyBase()}), factors,
                 Pointer.to(new float[] {config.ropeAttentionFactor()}),
-                arg(config.architecture() == Architecture.PHI3));
+                arg(config.architecture().neoxRotary()));
     }
 
     /** Causal attention of every query head of {@code tokens} rows at positions start.. over the layer's caches. */

@@ -25,7 +25,7 @@ class TiledPrefillTest {
     static Path models;
 
     @ParameterizedTest
-    @ValueSource(strings = {"phi3-q4_k_m", "llama-q5_k", "llama-q4_0", "phi3-sliding"})
+    @ValueSource(strings = {"phi3-q4_k_m", "llama-q5_k", "llama-q4_0", "phi3-sliding", "qwen3-f32", "qwen2-f32"})
     void tiledPrefillEqualsTokenByToken(String name) {
         ModelSpec spec = RandomModels.standardModels().get(name);
         Path file = RandomModels.write(spec, models.resolve(name + ".gguf"));
