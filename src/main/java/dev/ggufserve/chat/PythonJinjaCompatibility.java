@@ -38,7 +38,7 @@ final class PythonJinjaCompatibility {
     private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
     /** {@code not x is [not] test}, where x is a name with attributes or subscripts. */
     private static final Pattern NOT_IS_TEST = Pattern.compile(
-            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*\\s+is\\s+(?:not\\s+)?[A-Za-z_]\\w*)");
+            "\\bnot\\s+([A-Za-z_]\\w*(?:\\.\\w+|\\[[^\\[\\]]*\\])*\\s+is\\s+(?:not\\s+)?[A-Za-z_]\\w*)");
 
     private PythonJinjaCompatibility() {
     }
