@@ -2,10 +2,12 @@
 apply_chat_template does (trim_blocks, lstrip_blocks, loop controls, raise_exception), for two conversations,
 and writes expected.json: per template and conversation, the text, the message the template raised with
 raise_exception ('raised'), or another rendering error ('error').
-strftime_now is not defined (gguf-serve does not define it either), so templates fall back to their default date.
+It also renders one tool conversation (an assistant's tool_calls, a tool result, and the offered tools) into
+'tool_expected'. strftime_now formats the fixed date FIXED_DATE (the Java tests give gguf-serve the same date), and
+tojson is Hugging Face's (json.dumps: keys in order, non-ASCII kept, indent as asked).
 
 usage: python3 src/test/chat-templates/make-expected.py   (from the repository root; needs jinja2)"""
-import json, pathlib
+import datetime, json, pathlib
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.exceptions import TemplateError
 
@@ -45,6 +47,19 @@ CONVERSATIONS = {
 }
 
 
+TOOLS = [{'type': 'function', 'function': {
+    'name': 'get_weather', 'description': 'The weather in a city',
+    'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}}, 'required': ['city']}}}]
+# As ChatTemplateToolsTest builds it; the call id is nine alphanumerics, the only form Mistral's template accepts.
+TOOL_CONVERSATION = [
+    {'role': 'user', 'content': 'What is the weather in Paris?'},
+    {'role': 'assistant', 'content': None, 'tool_calls': [
+        {'id': 'abcDEF123', 'type': 'function', 'function': {'name': 'get_weather', 'arguments': {'city': 'Paris'}}}]},
+    {'role': 'tool', 'content': '{"celsius": 21}', 'tool_call_id': 'abcDEF123'},
+]
+FIXED_DATE = datetime.date(2026, 3, 7)
+
+
 class Raised(TemplateError):
     pass
 
@@ -55,18 +70,31 @@ def raise_exception(message):
 
 env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=['jinja2.ext.loopcontrols'])
 env.globals['raise_exception'] = raise_exception
+env.globals['strftime_now'] = lambda fmt: FIXED_DATE.strftime(fmt)
+env.filters['tojson'] = lambda x, ensure_ascii=False, indent=None, separators=None, sort_keys=False: json.dumps(
+    x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+def render(template, messages, **variables):
+    try:
+        return {'text': template.render(messages=messages, add_generation_prompt=True, **variables)}
+    except Raised as e:
+        return {'raised': str(e)}
+    except (TemplateError, TypeError) as e:  # TypeError: e.g. a template testing `'x' in content` on a None
+        return {'error': str(e)}
+
+
 expected = {}
+tool_expected = {}
 for name, (bos, eos) in sorted(TOKENS.items()):
     source = (root / (name + '.jinja')).read_text()
     template = env.from_string(source)
     expected[name] = {}
     for conversation, messages in CONVERSATIONS.items():
-        try:
-            text = template.render(messages=messages, add_generation_prompt=True, bos_token=bos, eos_token=eos)
-            expected[name][conversation] = {'text': text}
-        except Raised as e:
-            expected[name][conversation] = {'raised': str(e)}
-        except TemplateError as e:
-            expected[name][conversation] = {'error': str(e)}
+        expected[name][conversation] = render(template, messages, bos_token=bos, eos_token=eos)
+    tool_expected[name] = render(template, TOOL_CONVERSATION, tools=TOOLS, bos_token=bos, eos_token=eos)
 (root / 'expected.json').write_text(json.dumps({'bos_eos': TOKENS, 'conversations': CONVERSATIONS,
-                                                'expected': expected}, indent=1, ensure_ascii=False) + '\n')
+                                                'expected': expected,
+                                                'fixed_date': FIXED_DATE.isoformat(), 'tools': TOOLS,
+                                                'tool_conversation': TOOL_CONVERSATION,
+                                                'tool_expected': tool_expected}, indent=1, ensure_ascii=False) + '\n')

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -215,8 +216,15 @@ public class ChatCompletionsEndpoint {
                 throw new InvalidRequestException(callParam + ".function.arguments", "Invalid '" + callParam
                         + ".function.arguments': expected a JSON object as a string.");
             }
-            calls.add(Map.of("id", call.get("id").textValue(), "type", "function",
-                    "function", Map.of("name", function.get("name").textValue(), "arguments", arguments)));
+            // In OpenAI's key order: templates serialise these maps (Mistral's writes the function with tojson).
+            Map<String, Object> named = new LinkedHashMap<>();
+            named.put("name", function.get("name").textValue());
+            named.put("arguments", arguments);
+            Map<String, Object> toolCall = new LinkedHashMap<>();
+            toolCall.put("id", call.get("id").textValue());
+            toolCall.put("type", "function");
+            toolCall.put("function", named);
+            calls.add(toolCall);
         }
         return calls;
     }

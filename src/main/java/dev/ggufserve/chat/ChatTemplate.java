@@ -9,6 +9,8 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.ggufserve.gguf.GgufMetadata;
 import dev.ggufserve.tokenizer.Tokenizer;
 
+import java.time.Clock;
+import java.time.ZonedDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,7 @@ import java.util.Map;
  *
  * <p>The template sees {@code messages} (maps with {@code role} and {@code content}),
  * {@code add_generation_prompt}, {@code bos_token}, {@code eos_token} and the function
- * {@code raise_exception(message)}. Blocks are trimmed as Hugging Face renders templates
+ * {@code raise_exception(message)} and {@code strftime_now(format)}. Blocks are trimmed as Hugging Face renders templates
  * ({@code trim_blocks} and {@code lstrip_blocks}), so tags on lines of their own leave no newlines behind.
  */
 public final class ChatTemplate {
@@ -45,13 +47,20 @@ public final class ChatTemplate {
     private final String bosToken;
     private final String eosToken;
     private final Jinjava jinjava;
+    private final Clock clock;
 
     ChatTemplate(String template, String bosToken, String eosToken) {
+        this(template, bosToken, eosToken, Clock.systemDefaultZone());
+    }
+
+    /** With {@code clock} as the time {@code strftime_now} formats. */
+    ChatTemplate(String template, String bosToken, String eosToken, Clock clock) {
         // Python's Jinja drops one newline at the very end of a template (keep_trailing_newline=False).
         String trimmed = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
         this.template = PythonJinjaCompatibility.adapt(trimmed);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
+        this.clock = clock;
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
@@ -60,6 +69,11 @@ public final class ChatTemplate {
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
+                "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.ToJson());
+        jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.Items());
+        jinjava.getGlobalContext().registerExpTest(new PythonJinjaCompatibility.IsIterable());
     }
 
     /** The model's template ({@code tokenizer.chat_template}), or Phi-3's format when it has none. */
@@ -91,6 +105,7 @@ public final class ChatTemplate {
         variables.put("add_generation_prompt", addGenerationPrompt);
         variables.put("bos_token", bosToken);
         variables.put("eos_token", eosToken);
+        variables.put("strftime_now", new TemplateFunctions.Now(ZonedDateTime.now(clock)));
 
         RenderResult result = jinjava.renderForResult(template, variables);
         for (TemplateError error : result.getErrors()) {

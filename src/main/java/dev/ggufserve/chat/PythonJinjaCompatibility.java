@@ -1,6 +1,9 @@
 package dev.ggufserve.chat;
 
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import com.hubspot.jinjava.lib.filter.Filter;
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
@@ -9,6 +12,7 @@ import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,7 +21,10 @@ import java.util.regex.Pattern;
  * What Hugging Face chat templates take from Python that Jinjava lacks (Qwen3's and SmolLM3's templates use all of
  * it): Python's string methods ({@code strip/lstrip/rstrip} with or without characters, {@code startswith},
  * {@code endswith}, {@code split}), the reversing slice {@code [::-1]}, and arithmetic in {@code namespace(...)}
- * arguments, which Jinjava parses as {@code (name=a) - b}.
+ * arguments, which Jinjava parses as {@code (name=a) - b}; {@code not x is none}, which Python reads as
+ * {@code not (x is none)} and Jinjava as {@code (not x) is none} (Llama 3.x, Mistral Nemo); and Hugging Face's
+ * {@code tojson} (Python's {@code json.dumps}: keys in order, {@code ", "} and {@code ": "} separators, optional
+ * {@code indent}); the {@code items} filter; and {@code is iterable}, which holds for strings in Python.
  */
 final class PythonJinjaCompatibility {
 
@@ -25,12 +32,23 @@ final class PythonJinjaCompatibility {
     private static final Pattern NAMED_ARGUMENT = Pattern.compile("^\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*=(?!=)(.*)$",
             Pattern.DOTALL);
 
+    /** A statement or expression tag. */
+    private static final Pattern TAG = Pattern.compile("\\{[{%].*?[%}]\\}", Pattern.DOTALL);
+    /** A string literal inside a tag, so that rewriting leaves quoted text alone. */
+    private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
+    /** {@code not x is [not] test}, where x is a name with attributes or subscripts. */
+    private static final Pattern NOT_IS_TEST = Pattern.compile(
+            "\\bnot\\s+([A-Za-z_]\\w*(?:\\.\\w+|\\[[^\\[\\]]*\\])*\\s+is\\s+(?:not\\s+)?[A-Za-z_]\\w*)");
+
     private PythonJinjaCompatibility() {
     }
 
-    /** The template with {@code [::-1]} as the {@code reverse} filter and namespace arguments parenthesized. */
+    /**
+     * The template with {@code [::-1]} as the {@code reverse} filter, namespace arguments parenthesized, and
+     * {@code not x is test} as {@code not (x is test)}.
+     */
     static String adapt(String template) {
-        String reversed = template.replace("[::-1]", "|reverse");
+        String reversed = parenthesizeNegatedTests(template).replace("[::-1]", "|reverse");
         Matcher call = NAMESPACE_CALL.matcher(reversed);
         StringBuilder adapted = new StringBuilder();
         while (call.find()) {
@@ -43,6 +61,29 @@ final class PythonJinjaCompatibility {
         }
         call.appendTail(adapted);
         return adapted.toString();
+    }
+
+    /** {@code not x is test} as {@code not (x is test)} in the code of every tag, outside string literals. */
+    private static String parenthesizeNegatedTests(String template) {
+        Matcher tag = TAG.matcher(template);
+        StringBuilder adapted = new StringBuilder();
+        while (tag.find()) {
+            Matcher literal = STRING_LITERAL.matcher(tag.group());
+            StringBuilder code = new StringBuilder();
+            int from = 0;
+            while (literal.find()) {
+                code.append(parenthesize(tag.group().substring(from, literal.start()))).append(literal.group());
+                from = literal.end();
+            }
+            code.append(parenthesize(tag.group().substring(from)));
+            tag.appendReplacement(adapted, Matcher.quoteReplacement(code.toString()));
+        }
+        tag.appendTail(adapted);
+        return adapted.toString();
+    }
+
+    private static String parenthesize(String code) {
+        return NOT_IS_TEST.matcher(code).replaceAll("not ($1)");
     }
 
     /** Jinjava's resolver with Python's string methods in front of Java's. */
@@ -143,6 +184,145 @@ final class PythonJinjaCompatibility {
 
         @Override
         public void setValue(ELContext context, Object base, Object property, Object value) {
+        }
+    }
+
+    /** Hugging Face's {@code tojson}: {@code json.dumps(value, ensure_ascii=False, indent=indent)}. */
+    static final class ToJson implements Filter {
+
+        @Override
+        public String getName() {
+            return "tojson";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, String... args) {
+            return filter(value, interpreter, args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
+            StringBuilder json = new StringBuilder();
+            write(value, indent == null ? null : " ".repeat(Integer.parseInt(indent.toString())), "", json);
+            return json.toString();
+        }
+
+        /** Python's layout: without indent {@code ", "} and {@code ": "}; with it, one item a line. */
+        private static void write(Object value, String indent, String outer, StringBuilder json) {
+            switch (value) {
+                case null -> json.append("null");
+                case Map<?, ?> map when map.isEmpty() -> json.append("{}");
+                case Map<?, ?> map -> {
+                    String inner = indent == null ? null : outer + indent;
+                    json.append('{');
+                    String separator = "";
+                    for (Map.Entry<?, ?> entry : map.entrySet()) {
+                        json.append(separator);
+                        newline(inner, json);
+                        string(String.valueOf(entry.getKey()), json);
+                        json.append(": ");
+                        write(entry.getValue(), indent, inner, json);
+                        separator = indent == null ? ", " : ",";
+                    }
+                    newline(indent == null ? null : outer, json);
+                    json.append('}');
+                }
+                case Iterable<?> list when !list.iterator().hasNext() -> json.append("[]");
+                case Iterable<?> list -> {
+                    String inner = indent == null ? null : outer + indent;
+                    json.append('[');
+                    String separator = "";
+                    for (Object item : list) {
+                        json.append(separator);
+                        newline(inner, json);
+                        write(item, indent, inner, json);
+                        separator = indent == null ? ", " : ",";
+                    }
+                    newline(indent == null ? null : outer, json);
+                    json.append(']');
+                }
+                case Boolean bool -> json.append(bool ? "true" : "false");
+                case Double number -> json.append(pythonFloat(number));
+                case Float number -> json.append(pythonFloat(number.doubleValue()));
+                case Number number -> json.append(number);
+                default -> string(value.toString(), json);
+            }
+        }
+
+        private static void newline(String indent, StringBuilder json) {
+            if (indent != null) {
+                json.append('\n').append(indent);
+            }
+        }
+
+        /** Python's {@code repr} of a float: {@code 1.0}, {@code 0.5}, {@code 1e-05}. */
+        private static String pythonFloat(double number) {
+            if (Double.isNaN(number) || Double.isInfinite(number)) {
+                return Double.isNaN(number) ? "NaN" : number > 0 ? "Infinity" : "-Infinity";
+            }
+            String text = Double.toString(number);
+            int exponent = text.indexOf('E');
+            if (exponent < 0) {
+                return text;
+            }
+            String mantissa = text.substring(0, exponent).replaceAll("\\.0$", "");
+            int power = Integer.parseInt(text.substring(exponent + 1));
+            return mantissa + "e" + (power < 0 ? "-" : "+") + String.format("%02d", Math.abs(power));
+        }
+
+        /** A JSON string as Python writes it with non-ASCII kept. */
+        private static void string(String text, StringBuilder json) {
+            json.append('"');
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                switch (c) {
+                    case '"' -> json.append("\\\"");
+                    case '\\' -> json.append("\\\\");
+                    case '\n' -> json.append("\\n");
+                    case '\r' -> json.append("\\r");
+                    case '\t' -> json.append("\\t");
+                    case '\b' -> json.append("\\b");
+                    case '\f' -> json.append("\\f");
+                    default -> {
+                        if (c < 0x20) {
+                            json.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            json.append(c);
+                        }
+                    }
+                }
+            }
+            json.append('"');
+        }
+    }
+
+    /** Jinja's {@code items} filter: a mapping's entries, in order, for {@code for key, value in x|items}. */
+    static final class Items implements Filter {
+
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, String... args) {
+            return value instanceof Map<?, ?> map ? new ArrayList<>(map.entrySet()) : List.of();
+        }
+    }
+
+    /** Python's {@code is iterable}: strings, mappings and sequences. */
+    static final class IsIterable implements ExpTest {
+
+        @Override
+        public String getName() {
+            return "iterable";
+        }
+
+        @Override
+        public boolean evaluate(Object value, JinjavaInterpreter interpreter, Object... args) {
+            return value instanceof String || value instanceof Map<?, ?> || value instanceof Iterable<?>
+                    || value != null && value.getClass().isArray();
         }
     }
 }
