@@ -75,10 +75,7 @@ public final class CpuEngine implements Engine {
         return new CpuStepExecutor(config, weights, parallel, pageCount, maxStepTokens, maxPositions);
     }
 
-    /**
-     * Has the JIT compile the matrix kernels of the model's weight types ({@link KernelWarmUp}) and the prompt path's
-     * attention ({@link TileAttention#warmUp}), which the serving warm-up's few-token steps do not reach.
-     */
+    /** Has the JIT compile the matrix kernels of the model's weight types ({@link KernelWarmUp}). */
     @Override
     public void warmUpKernels() {
         List<WeightMatrix> matrices = new ArrayList<>();
@@ -90,8 +87,6 @@ public final class CpuEngine implements Engine {
         }
         matrices.add(weights.output());
         KernelWarmUp.run(matrices);
-        TileAttention.warmUp(config.headDimension(), config.slidingWindow(),
-                (float) (1.0 / Math.sqrt(config.headDimension())));
     }
 
     @Override

@@ -49,51 +49,6 @@ final class TileAttention {
                 .convert(VectorOperators.I2F, 0);
     }
 
-    /** Keys of the warm-up's synthetic cache: two slices, so both the 6-key groups and the odd keys run. */
-    private static final int WARM_UP_POSITIONS = 2 * KvCache.SLICE_POSITIONS - 1;
-    /**
-     * Blocks the warm-up attends: each call runs the inner loops over {@link #WARM_UP_POSITIONS} keys, so this many
-     * calls take every loop of {@link #attend} past C2's thresholds (measured: the first 200-token prompt after
-     * start ran at 0.76x the speed of a later one without it).
-     */
-    private static final int WARM_UP_CALLS = 400;
-
-    /**
-     * Has the JIT compile {@link #attend} and its kernels ({@link FloatTile#add6x4}, the lane-wise softmax and exp,
-     * the value sums, the cache's half-to-float conversion) before the first prompt of several tokens needs them:
-     * attends blocks of one head over a small synthetic cache of one layer. About the work of one 200-token
-     * prompt's attention in one layer; touches nothing the model or its executors hold.
-     */
-    static void warmUp(int headDim, int window, float scale) {
-        int pages = (WARM_UP_POSITIONS + KvCache.PAGE_POSITIONS - 1) / KvCache.PAGE_POSITIONS;
-        KvCache cache = new KvCache(1, pages, headDim);
-        int[] pageTable = new int[pages];
-        for (int page = 0; page < pages; page++) {
-            pageTable[page] = page;
-        }
-        // keys and values in [-1, 1): any finite values exercise the same code
-        float[] keyValue = new float[2 * headDim];
-        for (int position = 0; position < WARM_UP_POSITIONS; position++) {
-            for (int i = 0; i < keyValue.length; i++) {
-                keyValue[i] = ((position * 31 + i * 17) % 64) / 32f - 1f;
-            }
-            cache.store(pageTable, 0, position, keyValue, 0, headDim);
-        }
-        float[] queries = new float[QUERIES * headDim];
-        for (int i = 0; i < queries.length; i++) {
-            queries[i] = ((i * 13) % 64) / 32f - 1f;
-        }
-        TileAttention attention = new TileAttention(cache, headDim, window, scale);
-        float[] out = new float[QUERIES * headDim];
-        float[] scratch = new float[attention.scratchSize(WARM_UP_POSITIONS)];
-        for (int call = 0; call < WARM_UP_CALLS; call++) {
-            // full blocks at the end of the cache, and partial ones too (a prompt's last block)
-            int count = call % 4 == 3 ? QUERIES / 2 + 1 : QUERIES;
-            attention.attend(0, pageTable, queries, headDim, 0, 0, 0, count, WARM_UP_POSITIONS - count, out, headDim,
-                    0, scratch);
-        }
-    }
-
     /** Scratch floats one thread needs for blocks attending up to {@code positions} positions. */
     int scratchSize(int positions) {
         return QUERIES + headDim * QUERIES + positions * QUERIES + headDim * QUERIES + KvCache.SLICE_POSITIONS * headDim;
