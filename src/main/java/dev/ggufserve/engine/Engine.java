@@ -20,14 +20,20 @@ public interface Engine extends AutoCloseable {
     /** A fresh, empty sequence able to hold up to {@code capacity} tokens. */
     Sequence newSequence(int capacity);
 
+    /** Positions per page of the KV pools {@link #newStepExecutor} makes, for sizing a pool from a token budget. */
+    default int kvPagePositions() {
+        return 16;
+    }
+
     /**
-     * A step executor over a pool of {@code pageCount} KV pages, for a replica that serves many sequences at once.
+     * A step executor over a pool of {@code pageCount} KV pages of {@link #kvPagePositions} positions, for a
+     * replica that serves many sequences at once.
      * Engines without a batched forward pass run the entries one by one ({@link SequentialStepExecutor}).
      *
      * @param maxStepTokens the most tokens one step will carry, for sizing the activation buffers
      */
     default StepExecutor newStepExecutor(int pageCount, int maxStepTokens) {
-        return new SequentialStepExecutor(this, 16, pageCount);
+        return new SequentialStepExecutor(this, kvPagePositions(), pageCount);
     }
 
     /**

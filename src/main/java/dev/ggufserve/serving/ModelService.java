@@ -67,8 +67,6 @@ public class ModelService {
     private Path extractedModelFile;
     private GgufFile modelFile;
     private Engine engine;
-    /** Pages of the executors' KV pools: the page size of {@link Engine#newStepExecutor}'s default executor. */
-    private static final int KV_PAGE_POSITIONS = 16;
 
     private List<StepExecutor> executors;
     private WorkerExecutor replicaWorkers;
@@ -129,7 +127,8 @@ public class ModelService {
         ServingSettings settings = ServingSettings.resolve(config,
                 modelFile.metadata().getString("general.name"), file, engine.trainedContextLength());
 
-        int pageCount = Math.max(2, (settings.kvCacheTokens() + KV_PAGE_POSITIONS - 1) / KV_PAGE_POSITIONS);
+        int pagePositions = engine.kvPagePositions();
+        int pageCount = Math.max(2, (settings.kvCacheTokens() + pagePositions - 1) / pagePositions);
         int maxStepTokens = settings.maxBatch() + settings.prefillChunk();
         executors = new ArrayList<>(settings.replicas());
         List<ReplicaBatch> batches = new ArrayList<>(settings.replicas());

@@ -61,6 +61,11 @@ public final class CpuEngine implements Engine {
         return new CpuSequence(config, weights, parallel, capacity);
     }
 
+    @Override
+    public int kvPagePositions() {
+        return KvCache.PAGE_POSITIONS;
+    }
+
     /**
      * A {@link CpuStepExecutor}: one batched forward pass per step over a shared pool of {@code pageCount} pages of
      * {@link KvCache#PAGE_POSITIONS} positions; a sequence reaches at most the trained context or the whole pool.
