@@ -14,10 +14,11 @@ import jdk.incubator.vector.FloatVector;
  * a GGUF tensor with dims {@code [cols, rows]}.
  *
  * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
- * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once into float scratch and
- * multiplies it with every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}; up
- * to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles in register-blocked outer-product float kernels
- * ({@link FloatTile}). Instances are immutable and safe to share between threads.
+ * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once and multiplies it with
+ * every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}, fused decode-and-FMA
+ * kernels for Q4_K; up to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles through float scratch in
+ * register-blocked outer-product float kernels ({@link FloatTile}). Instances are immutable and safe to share
+ * between threads.
  */
 public abstract sealed class WeightMatrix
         permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
@@ -174,7 +175,8 @@ public abstract sealed class WeightMatrix
         int width = paddedTokens(maxTokens);
         int wide = maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
         int smallWidth = smallTileWidth(Math.min(maxTokens, SMALL_TILE_TOKENS));
-        int small = smallTileActivations(smallWidth, maxCols) + SMALL_TILE_PASS + SMALL_TILE_ROWS * smallWidth * Lanes.COUNT;
+        int small = smallTileActivations(smallWidth, maxCols) + SMALL_TILE_PASS
+                + SMALL_TILE_ROWS * smallWidth * Lanes.COUNT;
         return Math.max(wide, small);
     }
 
@@ -182,22 +184,23 @@ public abstract sealed class WeightMatrix
      * Token counts up to which {@link #matMul} runs {@link #matMulSmallTile}: the steps of batched decoding with a
      * few sequences, and short prompts. There the outer-product kernels' 16-token vectors are mostly padding
      * (Q4_K 4096 x 3072, one thread, microseconds per token per million weights: 2 tokens 86-118 small-tile against
-     * 170 wide, 4 tokens 46-61 against 87-93); from 8 tokens on the two are even (34-48 against 44-46), and at 16
-     * the wide kernels are ahead (35-52 against 21-22), so wider tiles take them (docs/PERFORMANCE.md).
+     * 170 wide, 4 tokens 46-61 against 87-93, 8 tokens 34-48 against 44-46; with the fused Q4_K kernels, 16384 x
+     * 3072: 4 tokens 47, 8 tokens 39), and at 16 the wide kernels are ahead (19-22), so wider tiles take them
+     * (docs/PERFORMANCE.md). Also the width of the widest fused kernel ({@link #smallTileWidth}).
      */
     static final int SMALL_TILE_TOKENS = 8;
     /**
      * Token counts up to which {@link #matMul} runs {@link #matVec} per token: at 2 tokens that is faster than the
-     * small tiles (72-77 against 86-118 microseconds per token per million weights, same bench as above), whose
-     * decoding into a buffer costs about a whole matVec row and is shared by too few tokens to pay for itself.
+     * small tiles (68-77 against 86-118 microseconds per token per million weights, same bench as above; the fused
+     * Q4_K 4-token kernel, which 2 tokens would run with 2 padding tokens, costs 47 x 4 / 2 = 94 per token), whose
+     * decoding is shared by too few tokens to pay for itself.
      */
     static final int MATVEC_TOKENS = 2;
     /** Columns of one row that {@link #matMulSmallTile} multiplies at a time: every token's activations for the
-     * pass (8 x 2 KB) stay in L1 while a group of rows is multiplied with them. Also the distance between two tokens'
-     * activations in the small tile's pass-major copy of them, so a kernel addresses token t's at a constant offset
-     * t * SMALL_TILE_PASS from token 0's: C2 then checks the bounds of all the tokens' loads of one column as one
-     * index (it merges range checks of one index plus different constants), instead of hoisting a check per token
-     * out of each inner loop, which cost several times the FMAs (measured, see docs/PERFORMANCE.md). */
+     * pass (8 x 2 KB, contiguous, so in distinct L1 sets) stay in L1 while a group of rows is multiplied with them.
+     * Also the distance between two tokens' activations in the small tile's pass-major copy of them, so a fused
+     * kernel addresses token t's at the constant offset t * SMALL_TILE_PASS from one index rather than through a
+     * base register per token (which C2 partly spilled; docs/PERFORMANCE.md). */
     static final int SMALL_TILE_PASS = 512;
     /** Rows whose per-token accumulators {@link #matMulSmallTile} keeps across the column passes. */
     static final int SMALL_TILE_ROWS = 8;
