@@ -17,8 +17,8 @@ import jdk.incubator.vector.FloatVector;
  * loop is bound by the FMA units, not by loads. The accumulators are spelled out as locals so C2 keeps them in
  * registers. {@link #add6x1} covers token counts that leave fewer than 4 vectors.
  *
- * <p>{@link #addRowTo4Tokens} and {@link #addRowTo1Token} are the kernels of {@code WeightMatrix}'s small tiles (a few
- * tokens): one decoded row times each token's activations, tokens not packed across lanes.
+ * <p>{@link #addRowTo4Tokens} and {@link #addRowTo1Token} are the kernels of {@code WeightMatrix}'s generic small tiles
+ * (a few tokens; Q4_K has fused ones): one decoded row times each token's activations, tokens not packed across lanes.
  *
  * <p>Prefill attention ({@code engine.cpu.TileAttention}) uses {@link #add6x4} too, for the scores of 6 keys with a
  * block of 64 queries packed the same way.

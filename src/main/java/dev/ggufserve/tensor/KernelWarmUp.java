@@ -65,7 +65,8 @@ public final class KernelWarmUp {
         float[] out = new float[MAX_TOKENS * ROWS];
         float[] scratch = new float[WeightMatrix.matMulScratchSize(MAX_TOKENS, maxCols)];
         for (int round = 0; round < ROUNDS; round++) {
-            // small tiles of 3 to 8 tokens, so the small-tile path's 4-token and 1-token kernels both run
+            // small tiles of 3 to 8 tokens, so the small-tile path's kernels all run (generic: 4-token and 1-token;
+            // fused: 4 and 8 tokens)
             int tokens = round % WIDE_TILE_EVERY == WIDE_TILE_EVERY - 1
                     ? WIDE_TOKENS[round / WIDE_TILE_EVERY % WIDE_TOKENS.length]
                     : 2 + round % (WeightMatrix.SMALL_TILE_TOKENS - 1);   // 2 (matVecs) to 8

@@ -14,10 +14,11 @@ import jdk.incubator.vector.FloatVector;
  * a GGUF tensor with dims {@code [cols, rows]}.
  *
  * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
- * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once into float scratch and
- * multiplies it with every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}; up
- * to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles in register-blocked outer-product float kernels
- * ({@link FloatTile}). Instances are immutable and safe to share between threads.
+ * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once and multiplies it with
+ * every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}, fused decode-and-FMA
+ * kernels for Q4_K; up to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles through float scratch in
+ * register-blocked outer-product float kernels ({@link FloatTile}). Instances are immutable and safe to share
+ * between threads.
  */
 public abstract sealed class WeightMatrix
         permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
@@ -173,7 +174,9 @@ public abstract sealed class WeightMatrix
     public static int matMulScratchSize(int maxTokens, int maxCols) {
         int width = paddedTokens(maxTokens);
         int wide = maxCols * width + ROW_BLOCK * width + FloatTile.ROWS * COLUMN_PASS;
-        int small = maxTokens * smallTileStride(maxCols) + SMALL_TILE_PASS + SMALL_TILE_ROWS * maxTokens * Lanes.COUNT;
+        int smallWidth = smallTileWidth(Math.min(maxTokens, SMALL_TILE_TOKENS));
+        int small = smallTileActivations(smallWidth, maxCols) + SMALL_TILE_PASS
+                + SMALL_TILE_ROWS * smallWidth * Lanes.COUNT;
         return Math.max(wide, small);
     }
 
@@ -181,28 +184,39 @@ public abstract sealed class WeightMatrix
      * Token counts up to which {@link #matMul} runs {@link #matMulSmallTile}: the steps of batched decoding with a
      * few sequences, and short prompts. There the outer-product kernels' 16-token vectors are mostly padding
      * (Q4_K 4096 x 3072, one thread, microseconds per token per million weights: 2 tokens 86-118 small-tile against
-     * 170 wide, 4 tokens 46-61 against 87-93); from 8 tokens on the two are even (34-48 against 44-46), and at 16
-     * the wide kernels are ahead (35-52 against 21-22), so wider tiles take them (docs/PERFORMANCE.md).
+     * 170 wide, 4 tokens 46-61 against 87-93, 8 tokens 34-48 against 44-46; with the fused Q4_K kernels, 16384 x
+     * 3072: 4 tokens 47, 8 tokens 39), and at 16 the wide kernels are ahead (19-22), so wider tiles take them
+     * (docs/PERFORMANCE.md). Also the width of the widest fused kernel ({@link #smallTileWidth}).
      */
     static final int SMALL_TILE_TOKENS = 8;
     /**
      * Token counts up to which {@link #matMul} runs {@link #matVec} per token: at 2 tokens that is faster than the
-     * small tiles (72-77 against 86-118 microseconds per token per million weights, same bench as above), whose
-     * decoding into a buffer costs about a whole matVec row and is shared by too few tokens to pay for itself.
+     * small tiles (68-77 against 86-118 microseconds per token per million weights, same bench as above; the fused
+     * Q4_K 4-token kernel, which 2 tokens would run with 2 padding tokens, costs 47 x 4 / 2 = 94 per token), whose
+     * decoding is shared by too few tokens to pay for itself.
      */
     static final int MATVEC_TOKENS = 2;
-    /** Columns of one row that {@link #matMulSmallTile} decodes at a time: 2 KB of floats, and every token's
-     * activations for the pass (8 x 2 KB) stay in L1 while a group of rows is multiplied with them. */
+    /** Columns of one row that {@link #matMulSmallTile} multiplies at a time: every token's activations for the
+     * pass (8 x 2 KB, contiguous, so in distinct L1 sets) stay in L1 while a group of rows is multiplied with them.
+     * Also the distance between two tokens' activations in the small tile's pass-major copy of them, so a fused
+     * kernel addresses token t's at the constant offset t * SMALL_TILE_PASS from one index rather than through a
+     * base register per token (which C2 partly spilled; docs/PERFORMANCE.md). */
     static final int SMALL_TILE_PASS = 512;
     /** Rows whose per-token accumulators {@link #matMulSmallTile} keeps across the column passes. */
     static final int SMALL_TILE_ROWS = 8;
+
+    /** Floats of the small tile's copy of {@code width} tokens' activations: per pass, each token's piece of it. */
+    private static int smallTileActivations(int width, int cols) {
+        return (cols + SMALL_TILE_PASS - 1) / SMALL_TILE_PASS * width * SMALL_TILE_PASS;
+    }
+
     /**
-     * The distance between two tokens' activations in {@link #matMulSmallTile}'s scratch: one cache line more than a
-     * row, since rows of 3072 or 8192 floats are multiples of 4 KB, and the tokens' pieces of one pass would then all
-     * fall in the same L1 sets and evict each other.
+     * The tokens a small tile of {@code tokens} (at most {@link #SMALL_TILE_TOKENS}) computes: 4 or 8, the widths
+     * of the fused kernels ({@link #addPassToTokens}); the activations of the tokens above {@code tokens} are zeros.
+     * A padded token costs one FMA per weight vector, less than decoding the weights once more for it.
      */
-    private static int smallTileStride(int cols) {
-        return cols + 16;
+    static int smallTileWidth(int tokens) {
+        return tokens <= 4 ? 4 : 8;
     }
 
     /** The small-tile kernels run whole pairs of vectors; rows of other lengths (plain float types only, since
@@ -210,21 +224,28 @@ public abstract sealed class WeightMatrix
     private static final int SMALL_TILE_ALIGNMENT = 32;
 
     /**
-     * {@link #matMul} for a few tokens: each row's weights are decoded once per pass of {@link #SMALL_TILE_PASS}
-     * columns into a small float buffer that stays in L1, and multiplied from there with every token's activations,
-     * 4 tokens per kernel call ({@link FloatTile#addRowTo4Tokens}), so a step of 8 sequences costs one decoding of
-     * the weights instead of 8 (as in matVec, the decoding is most of a row's cost). Rows go in groups of
-     * {@link #SMALL_TILE_ROWS}, read once in address order first ({@link #touch}); the group's per-token vector sums
+     * {@link #matMul} for a few tokens: each row's weights are multiplied with every token's activations in passes
+     * of {@link #SMALL_TILE_PASS} columns ({@link #addPassToTokens}), decoded once per step for all the tokens, so a
+     * step of 8 sequences costs one decoding of the weights instead of 8 (as in matVec, the decoding is most of a
+     * row's cost). The tokens' activations for one pass stay in L1 while a group of {@link #SMALL_TILE_ROWS} rows,
+     * read once in address order first ({@link #touch}), is multiplied with them; the group's per-token vector sums
      * stay in scratch across the passes and are summed to floats at the end.
      */
     private void matMulSmallTile(float[] x, int xStride, int tokens, float[] out, int outOffset, int outStride,
             int rowFrom, int rowTo, float[] scratch) {
-        // scratch: activations token-major (tokens x stride) | one row's decoded pass | the row group's accumulators
-        int stride = smallTileStride(cols);
-        int decoded = tokens * stride;
+        // scratch: activations pass-major (per pass, width pieces of SMALL_TILE_PASS, zeros above tokens) | a
+        // decoded pass for the generic addPassToTokens | the row group's accumulators (width per row)
+        int width = smallTileWidth(tokens);
+        int decoded = smallTileActivations(width, cols);
         int accumulators = decoded + SMALL_TILE_PASS;
-        for (int t = 0; t < tokens; t++) {
-            System.arraycopy(x, t * xStride, scratch, t * stride, cols);
+        for (int column = 0; column < cols; column += SMALL_TILE_PASS) {
+            int length = Math.min(SMALL_TILE_PASS, cols - column);
+            int passActivations = column / SMALL_TILE_PASS * width * SMALL_TILE_PASS;
+            for (int t = 0; t < tokens; t++) {
+                System.arraycopy(x, t * xStride + column, scratch, passActivations + t * SMALL_TILE_PASS, length);
+            }
+            Arrays.fill(scratch, passActivations + tokens * SMALL_TILE_PASS, passActivations + width * SMALL_TILE_PASS,
+                    0f);
         }
         int blockSize = type.blockSize();
         long blockBytes = type.bytesFor(blockSize);
@@ -232,33 +253,50 @@ public abstract sealed class WeightMatrix
         for (int group = rowFrom; group < rowTo; group += SMALL_TILE_ROWS) {
             int groupRows = Math.min(SMALL_TILE_ROWS, rowTo - group);
             touched += touch(group * rowBytes, groupRows * rowBytes);
-            Arrays.fill(scratch, accumulators, accumulators + groupRows * tokens * Lanes.COUNT, 0f);
+            Arrays.fill(scratch, accumulators, accumulators + groupRows * width * Lanes.COUNT, 0f);
             for (int column = 0; column < cols; column += SMALL_TILE_PASS) {
                 int length = Math.min(SMALL_TILE_PASS, cols - column);
                 long passOffset = column / blockSize * blockBytes;
+                int passActivations = column / SMALL_TILE_PASS * width * SMALL_TILE_PASS;
                 for (int i = 0; i < groupRows; i++) {
-                    dequantizeBlocks((group + i) * rowBytes + passOffset, length / blockSize, scratch, decoded);
-                    int rowAccumulators = accumulators + i * tokens * Lanes.COUNT;
-                    int t = 0;
-                    for (; t + 4 <= tokens; t += 4) {
-                        FloatTile.addRowTo4Tokens(scratch, decoded, scratch, t * stride + column, stride, length,
-                                scratch, rowAccumulators + t * Lanes.COUNT);
-                    }
-                    for (; t < tokens; t++) {
-                        FloatTile.addRowTo1Token(scratch, decoded, scratch, t * stride + column, length,
-                                scratch, rowAccumulators + t * Lanes.COUNT);
-                    }
+                    addPassToTokens((group + i) * rowBytes + passOffset, length / blockSize, scratch,
+                            passActivations, tokens, scratch, accumulators + i * width * Lanes.COUNT, scratch,
+                            decoded);
                 }
             }
             for (int i = 0; i < groupRows; i++) {
                 for (int t = 0; t < tokens; t++) {
-                    int sums = accumulators + (i * tokens + t) * Lanes.COUNT;
+                    int sums = accumulators + (i * width + t) * Lanes.COUNT;
                     out[outOffset + t * outStride + group + i] =
                             Lanes.sum(FloatVector.fromArray(Lanes.FLOATS, scratch, sums));
                 }
             }
         }
         touchSink = touched;
+    }
+
+    /**
+     * One step of {@link #matMulSmallTile}: for each token t below {@code tokens}, adds to the lanes of
+     * {@code acc[accOffset + t * COUNT ...]} the products of the {@code blocks} blocks of one row at byte
+     * {@code offset} with {@code x[xOffset + t * SMALL_TILE_PASS ...]}. {@code x} holds {@link #smallTileWidth}
+     * tokens' pieces, the ones from {@code tokens} on zeros, and {@code acc} room for as many tokens, so a fused
+     * kernel may run its whole width. This generic version decodes the blocks into {@code buffer[bufferOffset ...]}
+     * and multiplies them from there, 4 tokens per kernel call ({@link FloatTile#addRowTo4Tokens}); the K-quant
+     * types override it with kernels that multiply each decoded weight vector straight from its register.
+     */
+    void addPassToTokens(long offset, int blocks, float[] x, int xOffset, int tokens, float[] acc, int accOffset,
+            float[] buffer, int bufferOffset) {
+        int length = blocks * type.blockSize();
+        dequantizeBlocks(offset, blocks, buffer, bufferOffset);
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4) {
+            FloatTile.addRowTo4Tokens(buffer, bufferOffset, x, xOffset + t * SMALL_TILE_PASS, SMALL_TILE_PASS, length,
+                    acc, accOffset + t * Lanes.COUNT);
+        }
+        for (; t < tokens; t++) {
+            FloatTile.addRowTo1Token(buffer, bufferOffset, x, xOffset + t * SMALL_TILE_PASS, length, acc,
+                    accOffset + t * Lanes.COUNT);
+        }
     }
 
     /** Tokens rounded up to whole vectors: the packed activations' values per column. */

@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * passes; the machine is shared, so compare variants within one run.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes dev.ggufserve.bench.KernelBench
+ * java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes dev.ggufserve.bench.KernelBench \
+ *     [passes] [small]      # "small": the per-token small-tile rates only
  * </pre>
  */
 public final class KernelBench {
@@ -25,15 +26,21 @@ public final class KernelBench {
 
     public static void main(String[] args) {
         int passes = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        boolean smallTilesOnly = args.length > 1 && args[1].equals("small");
         // ffn_up's shape: 16384 rows of 3072 (Q4_K 28 MB, more than the caches); ffn_down's for Q6_K.
-        bench(GgmlType.Q4_K, 16384, 3072, passes);
-        bench(GgmlType.Q5_K, 9216, 3072, passes);
-        bench(GgmlType.Q6_K, 3072, 8192, passes);
+        if (!smallTilesOnly) {
+            bench(GgmlType.Q4_K, 16384, 3072, passes);
+            bench(GgmlType.Q5_K, 9216, 3072, passes);
+            bench(GgmlType.Q6_K, 3072, 8192, passes);
+        }
         smallTiles(GgmlType.Q4_K, 16384, 3072, passes);
+        smallTiles(GgmlType.Q6_K, 3072, 8192, passes);
+        smallTiles(GgmlType.Q5_K, 9216, 3072, passes);
     }
 
     /**
-     * Batched decoding's cost per token: one matVec against matMul of 2, 4, 8 and 16 tokens (the small-tile path),
+     * Batched decoding's cost per token: one matVec against matMul of 2 to 16 tokens (matVecs, the small-tile path, the
+     * wide path),
      * each over the whole matrix, in ms per token and as a multiple of the single token's rate.
      */
     private static void smallTiles(GgmlType type, int rows, int cols, int passes) {
@@ -50,9 +57,9 @@ public final class KernelBench {
         float[] out = new float[maxTokens * rows];
         float[] scratch = new float[WeightMatrix.matMulScratchSize(maxTokens, cols)];
         double single = 0;
-        for (int tokens : new int[] {1, 2, 4, 8, 16}) {
+        for (int tokens : new int[] {1, 2, 3, 4, 5, 8, 16}) {
             double[] msPerToken = new double[passes];
-            for (int p = -3; p < passes; p++) {   // 3 untimed passes: the first call of a path compiles it
+            for (int p = -10; p < passes; p++) {   // 10 untimed passes: the first calls of a path compile it
                 long start = System.nanoTime();
                 if (tokens == 1) {
                     matrix.matVec(x, 0, out, 0, 0, rows);
@@ -68,8 +75,9 @@ public final class KernelBench {
             if (tokens == 1) {
                 single = median;
             }
-            System.out.printf("%-5s %5dx%-5d %2d tokens: %6.2f ms per token (%.2fx the 1-token rate)%n", type, rows,
-                    cols, tokens, median, single / median);
+            System.out.printf("%-5s %5dx%-5d %2d tokens: %6.2f ms per token, %5.1f us per token per million weights"
+                    + " (%.2fx the 1-token rate)%n", type, rows, cols, tokens, median, median * 1e9 / rows / cols,
+                    single / median);
         }
     }
 

@@ -22,18 +22,20 @@ class WeightMatrixMatMulTest {
     private static final int ROWS = WeightMatrix.ROW_BLOCK + 11;
     private static final int OUT_OFFSET = 2;
 
-    /** Two column passes and a partial third for the quantized types; an odd count for plain floats. */
+    /** Two column passes and a partial third for the quantized types (and for the small tiles, whose passes are
+     * shorter, a partial last pass too); an odd count for plain floats. */
     private static int columns(GgmlType type) {
-        return type.blockSize() == 1 ? WeightMatrix.COLUMN_PASS + 77 : 2 * WeightMatrix.COLUMN_PASS + 2 * 256;
+        return type.blockSize() == 1 ? WeightMatrix.COLUMN_PASS + 77 : 2 * WeightMatrix.COLUMN_PASS + 3 * 256;
     }
 
     @ParameterizedTest
     @EnumSource(GgmlType.class)
     void matMulMatchesDoublePrecisionSum(GgmlType type) {
-        // wide tiles: 4 token vectors and a partial fifth; a partial first only. Small tiles: 4-token kernel calls
-        // with 0 to 3 single tokens after them, and 3 single tokens alone. Then matVecs per token.
+        // wide tiles: 4 token vectors and a partial fifth; a partial first only. Small tiles: the generic path's
+        // 4-token kernel calls with 0 to 3 single tokens after them, and 3 single tokens alone; the fused kernels'
+        // 8 and 4 tokens, full and with 1 to 3 padding tokens. Then matVecs per token.
         for (int tokens : new int[] {4 * 16 + 7, WeightMatrix.SMALL_TILE_TOKENS + 1, WeightMatrix.SMALL_TILE_TOKENS,
-                7, 3, WeightMatrix.MATVEC_TOKENS, 1}) {
+                7, 5, 4, 3, WeightMatrix.MATVEC_TOKENS, 1}) {
             check(type, tokens);
         }
     }
