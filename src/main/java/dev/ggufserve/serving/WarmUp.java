@@ -2,8 +2,6 @@ package dev.ggufserve.serving;
 
 import dev.ggufserve.engine.StepEntry;
 import dev.ggufserve.engine.StepExecutor;
-import dev.ggufserve.sampling.Sampler;
-import dev.ggufserve.sampling.SamplingParams;
 import dev.ggufserve.tokenizer.Tokenizer;
 
 import java.util.List;
@@ -13,34 +11,28 @@ import java.util.List;
  * first pass over the whole model, so the first client does not pay for it (class loading, the rest of the forward
  * pass being compiled, the weights' pages being touched).
  *
- * <p>Two steps: one batched step of two short sequences (two prompt tokens and one), so the batched path is
- * compiled, then one decode step of a sequence alone, the path a single stream takes. Both are tiny (a few tokens),
- * so they cost about three decode steps; {@link dev.ggufserve.engine.Engine#warmUpKernels} has already had the
- * matrix kernels compiled.
+ * <p>One decode step of one token, the path a single stream takes. It is not a batched step, although batching is
+ * the default: {@link dev.ggufserve.engine.Engine#warmUpKernels} has already had the matrix kernels of every tile
+ * size compiled, and what a batched step adds around them is bookkeeping that compiles within the first steps that
+ * use it. Measured on the full-size file (docs/PERFORMANCE.md, "Start-up"): a warm-up step of three rows (a small
+ * tile) cost about four decode steps and a step of two sequences about two, each time on the way to ready, while the
+ * first request after ready was no faster for them.
  */
 final class WarmUp {
 
     private static final String TEXT = "Once upon a time";
-    /** Sequence ids of the warm-up; released before any request is served. */
-    private static final long FIRST_SEQUENCE = 0;
-    private static final long SECOND_SEQUENCE = 1;
+    /** Sequence id of the warm-up; released before any request is served. */
+    private static final long SEQUENCE = 0;
 
     private WarmUp() {
     }
 
-    /** Leaves {@code executor} holding nothing; uses its first two pages. */
+    /** Leaves {@code executor} holding nothing; uses its first page. */
     static void run(StepExecutor executor, Tokenizer tokenizer, int vocabularySize) {
         int[] text = tokenizer.encode(TEXT, tokenizer.addsBos(), false);
         int first = text[0];
-        int second = text.length > 1 ? text[1] : text[0];
-        float[] firstLogits = new float[vocabularySize];
-        float[] secondLogits = new float[vocabularySize];
         executor.step(List.of(
-                new StepEntry(FIRST_SEQUENCE, new int[] {0}, 0, new int[] {first, second}, firstLogits, null),
-                new StepEntry(SECOND_SEQUENCE, new int[] {1}, 0, new int[] {first}, secondLogits, null)));
-        int next = new Sampler(SamplingParams.greedy()).sample(firstLogits, new int[1], 0);
-        executor.step(List.of(new StepEntry(FIRST_SEQUENCE, new int[] {0}, 2, new int[] {next}, firstLogits, null)));
-        executor.release(FIRST_SEQUENCE);
-        executor.release(SECOND_SEQUENCE);
+                new StepEntry(SEQUENCE, new int[] {0}, 0, new int[] {first}, new float[vocabularySize], null)));
+        executor.release(SEQUENCE);
     }
 }
