@@ -152,8 +152,8 @@ final class Q6KMatrix extends WeightMatrix {
         }
     }
 
-    /** {@link #addPassToTokens} for 4 tokens: first[t] sums the products of a half's weights l and l + 64,
-     * second[t] those of l + 32 and l + 96, as {@link #dotRow}'s two sums. */
+    /** {@link #addPassToTokens} for 4 tokens: first[t] sums the products of a half's weights run and run + 64,
+     * second[t] those of run + 32 and run + 96, as {@link #dotRow}'s two sums. */
     private void addPassTo4Tokens(long offset, int blocks, float[] x, int xOffset, float[] acc, int accOffset) {
         FloatVector first0 = FloatVector.zero(FLOATS);
         FloatVector first1 = first0, first2 = first0, first3 = first0, second0 = first0;
@@ -161,101 +161,53 @@ final class Q6KMatrix extends WeightMatrix {
         for (int block = 0; block < blocks; block++) {
             long blockOffset = offset + (long) block * BLOCK_BYTES;
             float d = Bytes.float16(segment, blockOffset + D);
-            for (int half = 0; half < HALVES; half++) {
+            int xBlock = xOffset + block * BLOCK_WEIGHTS;
+            // one loop over the block's runs of COUNT positions (both halves): C2 hoists the tokens' bounds checks
+            // out of it once per block, and the body, one run, stays small enough for C1 (two runs per body ran out
+            // of C1's virtual registers, which left the method in C1's slow code: docs/PERFORMANCE.md)
+            for (int position = 0; position < HALVES * GROUP; position += COUNT) {
+                int half = position / GROUP;
+                int run = position % GROUP;
                 long ql = blockOffset + QL + half * QL_PER_HALF;
                 long qh = blockOffset + QH + half * QH_PER_HALF;
                 long halfScales = segment.get(Bytes.LONG_LE, blockOffset + SCALES + half * SCALES_PER_HALF);
-                int xHalf = xOffset + block * BLOCK_WEIGHTS + half * HALF_WEIGHTS;
-                // two runs of COUNT positions per iteration: one iteration on 512 bits, so no inner loop is left
-                // and C2 hoists the tokens' bounds checks out of the half loop (as in Q4KMatrix's kernels)
-                for (int l = 0; l < GROUP; l += 2 * COUNT) {
-                    int run = l;
-                    int scaleIndex = run / SCALE_GROUP;
-                    float scale1 = d * (byte) (halfScales >>> 8 * (scaleIndex));
-                    float scale2 = d * (byte) (halfScales >>> 8 * (scaleIndex + 2));
-                    float scale3 = d * (byte) (halfScales >>> 8 * (scaleIndex + 4));
-                    float scale4 = d * (byte) (halfScales >>> 8 * (scaleIndex + 6));
-                    IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + run, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + run, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + run, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
-                    IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
-                    IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
-                    IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
-                            .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
-                    FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0))
-                            .fma(scale1, -32 * scale1);
-                    FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0))
-                            .fma(scale2, -32 * scale2);
-                    FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0))
-                            .fma(scale3, -32 * scale3);
-                    FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0))
-                            .fma(scale4, -32 * scale4);
-                    int xRun = xHalf + run;
-                    first0 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun), first0);
-                    first1 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + TOKEN), first1);
-                    first2 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * TOKEN), first2);
-                    first3 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * TOKEN), first3);
-                    second0 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP), second0);
-                    second1 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + TOKEN), second1);
-                    second2 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 2 * TOKEN), second2);
-                    second3 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 3 * TOKEN), second3);
-                    first0 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP), first0);
-                    first1 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + TOKEN), first1);
-                    first2 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 2 * TOKEN), first2);
-                    first3 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 3 * TOKEN), first3);
-                    second0 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP), second0);
-                    second1 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + TOKEN), second1);
-                    second2 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 2 * TOKEN), second2);
-                    second3 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 3 * TOKEN), second3);
-                    int nextRun = l + COUNT;
-                    int nextScaleIndex = nextRun / SCALE_GROUP;
-                    float nextScale1 = d * (byte) (halfScales >>> 8 * (nextScaleIndex));
-                    float nextScale2 = d * (byte) (halfScales >>> 8 * (nextScaleIndex + 2));
-                    float nextScale3 = d * (byte) (halfScales >>> 8 * (nextScaleIndex + 4));
-                    float nextScale4 = d * (byte) (halfScales >>> 8 * (nextScaleIndex + 6));
-                    IntVector nextLowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + nextRun, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector nextHighQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment,
-                            ql + GROUP + nextRun, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector nextHighBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + nextRun, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector nextQ1 = nextLowQl.and(0x0F).or(nextHighBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
-                    IntVector nextQ2 = nextHighQl.and(0x0F)
-                            .or(nextHighBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
-                    IntVector nextQ3 = nextLowQl.lanewise(VectorOperators.LSHR, 4).or(nextHighBits.and(0x30));
-                    IntVector nextQ4 = nextHighQl.lanewise(VectorOperators.LSHR, 4)
-                            .or(nextHighBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
-                    FloatVector nextW1 = ((FloatVector) nextQ1.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale1, -32 * nextScale1);
-                    FloatVector nextW2 = ((FloatVector) nextQ2.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale2, -32 * nextScale2);
-                    FloatVector nextW3 = ((FloatVector) nextQ3.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale3, -32 * nextScale3);
-                    FloatVector nextW4 = ((FloatVector) nextQ4.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale4, -32 * nextScale4);
-                    int nextXRun = xHalf + nextRun;
-                    first0 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun), first0);
-                    first1 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + TOKEN), first1);
-                    first2 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * TOKEN), first2);
-                    first3 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * TOKEN), first3);
-                    second0 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP), second0);
-                    second1 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + TOKEN), second1);
-                    second2 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 2 * TOKEN), second2);
-                    second3 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 3 * TOKEN), second3);
-                    first0 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP), first0);
-                    first1 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + TOKEN), first1);
-                    first2 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 2 * TOKEN), first2);
-                    first3 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 3 * TOKEN), first3);
-                    second0 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP), second0);
-                    second1 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + TOKEN), second1);
-                    second2 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 2 * TOKEN), second2);
-                    second3 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 3 * TOKEN), second3);
-                }
+                int scaleIndex = run / SCALE_GROUP;
+                float scale1 = d * (byte) (halfScales >>> 8 * (scaleIndex));
+                float scale2 = d * (byte) (halfScales >>> 8 * (scaleIndex + 2));
+                float scale3 = d * (byte) (halfScales >>> 8 * (scaleIndex + 4));
+                float scale4 = d * (byte) (halfScales >>> 8 * (scaleIndex + 6));
+                IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
+                IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
+                IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
+                IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                        .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
+                FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(scale1, -32 * scale1);
+                FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(scale2, -32 * scale2);
+                FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(scale3, -32 * scale3);
+                FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(scale4, -32 * scale4);
+                int xRun = xBlock + half * HALF_WEIGHTS + run;
+                first0 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun), first0);
+                first1 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + TOKEN), first1);
+                first2 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * TOKEN), first2);
+                first3 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * TOKEN), first3);
+                second0 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP), second0);
+                second1 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + TOKEN), second1);
+                second2 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 2 * TOKEN), second2);
+                second3 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 3 * TOKEN), second3);
+                first0 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP), first0);
+                first1 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + TOKEN), first1);
+                first2 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 2 * TOKEN), first2);
+                first3 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 3 * TOKEN), first3);
+                second0 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP), second0);
+                second1 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + TOKEN), second1);
+                second2 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 2 * TOKEN), second2);
+                second3 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 3 * TOKEN), second3);
             }
         }
         first0.add(second0).add(FloatVector.fromArray(FLOATS, acc, accOffset)).intoArray(acc, accOffset);
@@ -267,8 +219,8 @@ final class Q6KMatrix extends WeightMatrix {
                 .intoArray(acc, accOffset + 3 * COUNT);
     }
 
-    /** {@link #addPassToTokens} for 8 tokens: first[t] sums the products of a half's weights l and l + 64,
-     * second[t] those of l + 32 and l + 96, as {@link #dotRow}'s two sums. */
+    /** {@link #addPassToTokens} for 8 tokens: first[t] sums the products of a half's weights run and run + 64,
+     * second[t] those of run + 32 and run + 96, as {@link #dotRow}'s two sums. */
     private void addPassTo8Tokens(long offset, int blocks, float[] x, int xOffset, float[] acc, int accOffset) {
         FloatVector first0 = FloatVector.zero(FLOATS);
         FloatVector first1 = first0, first2 = first0, first3 = first0, first4 = first0;
@@ -278,133 +230,69 @@ final class Q6KMatrix extends WeightMatrix {
         for (int block = 0; block < blocks; block++) {
             long blockOffset = offset + (long) block * BLOCK_BYTES;
             float d = Bytes.float16(segment, blockOffset + D);
-            for (int half = 0; half < HALVES; half++) {
+            int xBlock = xOffset + block * BLOCK_WEIGHTS;
+            // one loop over the block's runs of COUNT positions (both halves): C2 hoists the tokens' bounds checks
+            // out of it once per block, and the body, one run, stays small enough for C1 (two runs per body ran out
+            // of C1's virtual registers, which left the method in C1's slow code: docs/PERFORMANCE.md)
+            for (int position = 0; position < HALVES * GROUP; position += COUNT) {
+                int half = position / GROUP;
+                int run = position % GROUP;
                 long ql = blockOffset + QL + half * QL_PER_HALF;
                 long qh = blockOffset + QH + half * QH_PER_HALF;
                 long halfScales = segment.get(Bytes.LONG_LE, blockOffset + SCALES + half * SCALES_PER_HALF);
-                int xHalf = xOffset + block * BLOCK_WEIGHTS + half * HALF_WEIGHTS;
-                // two runs of COUNT positions per iteration: one iteration on 512 bits, so no inner loop is left
-                // and C2 hoists the tokens' bounds checks out of the half loop (as in Q4KMatrix's kernels)
-                for (int l = 0; l < GROUP; l += 2 * COUNT) {
-                    int run = l;
-                    int scaleIndex = run / SCALE_GROUP;
-                    float scale1 = d * (byte) (halfScales >>> 8 * (scaleIndex));
-                    float scale2 = d * (byte) (halfScales >>> 8 * (scaleIndex + 2));
-                    float scale3 = d * (byte) (halfScales >>> 8 * (scaleIndex + 4));
-                    float scale4 = d * (byte) (halfScales >>> 8 * (scaleIndex + 6));
-                    IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + run, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + run, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + run, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
-                    IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
-                    IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
-                    IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
-                            .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
-                    FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0))
-                            .fma(scale1, -32 * scale1);
-                    FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0))
-                            .fma(scale2, -32 * scale2);
-                    FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0))
-                            .fma(scale3, -32 * scale3);
-                    FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0))
-                            .fma(scale4, -32 * scale4);
-                    int xRun = xHalf + run;
-                    first0 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun), first0);
-                    first1 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + TOKEN), first1);
-                    first2 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * TOKEN), first2);
-                    first3 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * TOKEN), first3);
-                    first4 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 4 * TOKEN), first4);
-                    first5 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 5 * TOKEN), first5);
-                    first6 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 6 * TOKEN), first6);
-                    first7 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 7 * TOKEN), first7);
-                    second0 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP), second0);
-                    second1 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + TOKEN), second1);
-                    second2 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 2 * TOKEN), second2);
-                    second3 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 3 * TOKEN), second3);
-                    second4 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 4 * TOKEN), second4);
-                    second5 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 5 * TOKEN), second5);
-                    second6 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 6 * TOKEN), second6);
-                    second7 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 7 * TOKEN), second7);
-                    first0 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP), first0);
-                    first1 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + TOKEN), first1);
-                    first2 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 2 * TOKEN), first2);
-                    first3 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 3 * TOKEN), first3);
-                    first4 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 4 * TOKEN), first4);
-                    first5 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 5 * TOKEN), first5);
-                    first6 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 6 * TOKEN), first6);
-                    first7 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 7 * TOKEN), first7);
-                    second0 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP), second0);
-                    second1 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + TOKEN), second1);
-                    second2 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 2 * TOKEN), second2);
-                    second3 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 3 * TOKEN), second3);
-                    second4 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 4 * TOKEN), second4);
-                    second5 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 5 * TOKEN), second5);
-                    second6 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 6 * TOKEN), second6);
-                    second7 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 7 * TOKEN), second7);
-                    int nextRun = l + COUNT;
-                    int nextScaleIndex = nextRun / SCALE_GROUP;
-                    float nextScale1 = d * (byte) (halfScales >>> 8 * (nextScaleIndex));
-                    float nextScale2 = d * (byte) (halfScales >>> 8 * (nextScaleIndex + 2));
-                    float nextScale3 = d * (byte) (halfScales >>> 8 * (nextScaleIndex + 4));
-                    float nextScale4 = d * (byte) (halfScales >>> 8 * (nextScaleIndex + 6));
-                    IntVector nextLowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + nextRun, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector nextHighQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment,
-                            ql + GROUP + nextRun, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector nextHighBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + nextRun, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    IntVector nextQ1 = nextLowQl.and(0x0F).or(nextHighBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
-                    IntVector nextQ2 = nextHighQl.and(0x0F)
-                            .or(nextHighBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
-                    IntVector nextQ3 = nextLowQl.lanewise(VectorOperators.LSHR, 4).or(nextHighBits.and(0x30));
-                    IntVector nextQ4 = nextHighQl.lanewise(VectorOperators.LSHR, 4)
-                            .or(nextHighBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
-                    FloatVector nextW1 = ((FloatVector) nextQ1.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale1, -32 * nextScale1);
-                    FloatVector nextW2 = ((FloatVector) nextQ2.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale2, -32 * nextScale2);
-                    FloatVector nextW3 = ((FloatVector) nextQ3.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale3, -32 * nextScale3);
-                    FloatVector nextW4 = ((FloatVector) nextQ4.convert(VectorOperators.I2F, 0))
-                            .fma(nextScale4, -32 * nextScale4);
-                    int nextXRun = xHalf + nextRun;
-                    first0 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun), first0);
-                    first1 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + TOKEN), first1);
-                    first2 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * TOKEN), first2);
-                    first3 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * TOKEN), first3);
-                    first4 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 4 * TOKEN), first4);
-                    first5 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 5 * TOKEN), first5);
-                    first6 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 6 * TOKEN), first6);
-                    first7 = nextW1.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 7 * TOKEN), first7);
-                    second0 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP), second0);
-                    second1 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + TOKEN), second1);
-                    second2 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 2 * TOKEN), second2);
-                    second3 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 3 * TOKEN), second3);
-                    second4 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 4 * TOKEN), second4);
-                    second5 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 5 * TOKEN), second5);
-                    second6 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 6 * TOKEN), second6);
-                    second7 = nextW2.fma(FloatVector.fromArray(FLOATS, x, nextXRun + GROUP + 7 * TOKEN), second7);
-                    first0 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP), first0);
-                    first1 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + TOKEN), first1);
-                    first2 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 2 * TOKEN), first2);
-                    first3 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 3 * TOKEN), first3);
-                    first4 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 4 * TOKEN), first4);
-                    first5 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 5 * TOKEN), first5);
-                    first6 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 6 * TOKEN), first6);
-                    first7 = nextW3.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 2 * GROUP + 7 * TOKEN), first7);
-                    second0 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP), second0);
-                    second1 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + TOKEN), second1);
-                    second2 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 2 * TOKEN), second2);
-                    second3 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 3 * TOKEN), second3);
-                    second4 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 4 * TOKEN), second4);
-                    second5 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 5 * TOKEN), second5);
-                    second6 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 6 * TOKEN), second6);
-                    second7 = nextW4.fma(FloatVector.fromArray(FLOATS, x, nextXRun + 3 * GROUP + 7 * TOKEN), second7);
-                }
+                int scaleIndex = run / SCALE_GROUP;
+                float scale1 = d * (byte) (halfScales >>> 8 * (scaleIndex));
+                float scale2 = d * (byte) (halfScales >>> 8 * (scaleIndex + 2));
+                float scale3 = d * (byte) (halfScales >>> 8 * (scaleIndex + 4));
+                float scale4 = d * (byte) (halfScales >>> 8 * (scaleIndex + 6));
+                IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
+                IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
+                IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
+                IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                        .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
+                FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(scale1, -32 * scale1);
+                FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(scale2, -32 * scale2);
+                FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(scale3, -32 * scale3);
+                FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(scale4, -32 * scale4);
+                int xRun = xBlock + half * HALF_WEIGHTS + run;
+                first0 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun), first0);
+                first1 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + TOKEN), first1);
+                first2 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * TOKEN), first2);
+                first3 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * TOKEN), first3);
+                first4 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 4 * TOKEN), first4);
+                first5 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 5 * TOKEN), first5);
+                first6 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 6 * TOKEN), first6);
+                first7 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 7 * TOKEN), first7);
+                second0 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP), second0);
+                second1 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + TOKEN), second1);
+                second2 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 2 * TOKEN), second2);
+                second3 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 3 * TOKEN), second3);
+                second4 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 4 * TOKEN), second4);
+                second5 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 5 * TOKEN), second5);
+                second6 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 6 * TOKEN), second6);
+                second7 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 7 * TOKEN), second7);
+                first0 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP), first0);
+                first1 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + TOKEN), first1);
+                first2 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 2 * TOKEN), first2);
+                first3 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 3 * TOKEN), first3);
+                first4 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 4 * TOKEN), first4);
+                first5 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 5 * TOKEN), first5);
+                first6 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 6 * TOKEN), first6);
+                first7 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 7 * TOKEN), first7);
+                second0 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP), second0);
+                second1 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + TOKEN), second1);
+                second2 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 2 * TOKEN), second2);
+                second3 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 3 * TOKEN), second3);
+                second4 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 4 * TOKEN), second4);
+                second5 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 5 * TOKEN), second5);
+                second6 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 6 * TOKEN), second6);
+                second7 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 7 * TOKEN), second7);
             }
         }
         first0.add(second0).add(FloatVector.fromArray(FLOATS, acc, accOffset)).intoArray(acc, accOffset);
