@@ -162,8 +162,8 @@ final class Q6KMatrix extends WeightMatrix {
             long blockOffset = offset + (long) block * BLOCK_BYTES;
             float d = Bytes.float16(segment, blockOffset + D);
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
-            // one loop over the block's runs of COUNT positions (both halves): C2 hoists the tokens' bounds checks
-            // out of it once per block, and the body, one run, stays small enough for C1 (two runs per body ran out
+            // one loop over the block's runs of COUNT positions (both halves), for C2 to hoist the tokens' bounds
+            // checks out of once per block (as in Q4KMatrix's kernels), and the body, one run, stays small enough for C1 (two runs per body ran out
             // of C1's virtual registers, which left the method in C1's slow code: docs/PERFORMANCE.md)
             for (int position = 0; position < HALVES * GROUP; position += COUNT) {
                 int half = position / GROUP;
@@ -231,8 +231,8 @@ final class Q6KMatrix extends WeightMatrix {
             long blockOffset = offset + (long) block * BLOCK_BYTES;
             float d = Bytes.float16(segment, blockOffset + D);
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
-            // one loop over the block's runs of COUNT positions (both halves): C2 hoists the tokens' bounds checks
-            // out of it once per block, and the body, one run, stays small enough for C1 (two runs per body ran out
+            // one loop over the block's runs of COUNT positions (both halves), for C2 to hoist the tokens' bounds
+            // checks out of once per block (as in Q4KMatrix's kernels), and the body, one run, stays small enough for C1 (two runs per body ran out
             // of C1's virtual registers, which left the method in C1's slow code: docs/PERFORMANCE.md)
             for (int position = 0; position < HALVES * GROUP; position += COUNT) {
                 int half = position / GROUP;
