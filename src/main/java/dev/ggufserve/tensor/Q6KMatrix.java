@@ -163,8 +163,9 @@ final class Q6KMatrix extends WeightMatrix {
             float d = Bytes.float16(segment, blockOffset + D);
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
             // one loop over the block's runs of COUNT positions (both halves), for C2 to hoist the tokens' bounds
-            // checks out of once per block (as in Q4KMatrix's kernels), and the body, one run, stays small enough for C1 (two runs per body ran out
-            // of C1's virtual registers, which left the method in C1's slow code: docs/PERFORMANCE.md)
+            // checks out of once per block (as in Q4KMatrix's kernels); the body, one run, stays small enough for
+            // C1 (two runs per body ran out of C1's virtual registers, which left the method in C1's slow code:
+            // docs/PERFORMANCE.md)
             for (int position = 0; position < HALVES * GROUP; position += COUNT) {
                 int half = position / GROUP;
                 int run = position % GROUP;
@@ -232,8 +233,9 @@ final class Q6KMatrix extends WeightMatrix {
             float d = Bytes.float16(segment, blockOffset + D);
             int xBlock = xOffset + block * BLOCK_WEIGHTS;
             // one loop over the block's runs of COUNT positions (both halves), for C2 to hoist the tokens' bounds
-            // checks out of once per block (as in Q4KMatrix's kernels), and the body, one run, stays small enough for C1 (two runs per body ran out
-            // of C1's virtual registers, which left the method in C1's slow code: docs/PERFORMANCE.md)
+            // checks out of once per block (as in Q4KMatrix's kernels); the body, one run, stays small enough for
+            // C1 (two runs per body ran out of C1's virtual registers, which left the method in C1's slow code:
+            // docs/PERFORMANCE.md)
             for (int position = 0; position < HALVES * GROUP; position += COUNT) {
                 int half = position / GROUP;
                 int run = position % GROUP;
