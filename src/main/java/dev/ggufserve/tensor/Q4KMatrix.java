@@ -156,8 +156,7 @@ final class Q4KMatrix extends WeightMatrix {
      * folded into one FMA) and FMAed from its register into every token's accumulators, never stored; 4 or 8 tokens
      * per call ({@link WeightMatrix#smallTileWidth}: the activations of padding tokens are zeros). Measured,
      * 16384 x 3072, one thread, microseconds per token per million weights: 8 tokens 39 against 45-49 decoding
-     * into a buffer, 4 tokens 47 against 57-60 (docs/PERFORMANCE.md). Q5_K and Q6_K still take the generic path:
-     * a fused Q6_K kernel is the next step.
+     * into a buffer, 4 tokens 47 against 57-60 (docs/PERFORMANCE.md). Q5_K and Q6_K have their own, built the same way.
      */
     @Override
     void addPassToTokens(long offset, int blocks, float[] x, int xOffset, int tokens, float[] acc, int accOffset,

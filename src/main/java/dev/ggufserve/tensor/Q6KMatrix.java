@@ -38,6 +38,8 @@ final class Q6KMatrix extends WeightMatrix {
     private static final int SCALES_PER_HALF = 8;
     private static final int GROUP = 32;
     private static final int SCALE_GROUP = 16;
+    /** The distance between two tokens' activations in the small tile's pass-major copy. */
+    private static final int TOKEN = WeightMatrix.SMALL_TILE_PASS;
 
     Q6KMatrix(MemorySegment segment, int rows, int cols) {
         super(segment, GgmlType.Q6_K, rows, cols);
@@ -130,5 +132,185 @@ final class Q6KMatrix extends WeightMatrix {
                 }
             }
         }
+    }
+
+    /**
+     * Fused small-tile kernels, built as {@link Q4KMatrix}'s: each vector of 16 weights is decoded as in
+     * {@link #dotRow} (6-bit values assembled in int lanes, scale and offset 32 in one FMA) and FMAed from its
+     * register into every token's accumulators, never stored; 4 or 8 tokens per call
+     * ({@link WeightMatrix#smallTileWidth}: the activations of padding tokens are zeros). Measured, one thread,
+     * microseconds per token per million weights, 3072 x 8192: 8 tokens 44-48 against
+     * 63-65 decoding into a buffer, 4 tokens 50-54 against 88-90, 3 tokens 67-71 against 117-121 (docs/PERFORMANCE.md).
+     */
+    @Override
+    void addPassToTokens(long offset, int blocks, float[] x, int xOffset, int tokens, float[] acc, int accOffset,
+            float[] buffer, int bufferOffset) {
+        if (tokens <= 4) {
+            addPassTo4Tokens(offset, blocks, x, xOffset, acc, accOffset);
+        } else {
+            addPassTo8Tokens(offset, blocks, x, xOffset, acc, accOffset);
+        }
+    }
+
+    /** {@link #addPassToTokens} for 4 tokens: first[t] sums the products of a half's weights run and run + 64,
+     * second[t] those of run + 32 and run + 96, as {@link #dotRow}'s two sums. */
+    private void addPassTo4Tokens(long offset, int blocks, float[] x, int xOffset, float[] acc, int accOffset) {
+        FloatVector first0 = FloatVector.zero(FLOATS);
+        FloatVector first1 = first0, first2 = first0, first3 = first0, second0 = first0;
+        FloatVector second1 = first0, second2 = first0, second3 = first0;
+        for (int block = 0; block < blocks; block++) {
+            long blockOffset = offset + (long) block * BLOCK_BYTES;
+            float d = Bytes.float16(segment, blockOffset + D);
+            int xBlock = xOffset + block * BLOCK_WEIGHTS;
+            // one loop over the block's runs of COUNT positions (both halves), for C2 to hoist the tokens' bounds
+            // checks out of once per block (as in Q4KMatrix's kernels); the body, one run, stays small enough for
+            // C1 (two runs per body ran out of C1's virtual registers, which left the method in C1's slow code:
+            // docs/PERFORMANCE.md)
+            for (int position = 0; position < HALVES * GROUP; position += COUNT) {
+                int half = position / GROUP;
+                int run = position % GROUP;
+                long ql = blockOffset + QL + half * QL_PER_HALF;
+                long qh = blockOffset + QH + half * QH_PER_HALF;
+                long halfScales = segment.get(Bytes.LONG_LE, blockOffset + SCALES + half * SCALES_PER_HALF);
+                int scaleIndex = run / SCALE_GROUP;
+                float scale1 = d * (byte) (halfScales >>> 8 * (scaleIndex));
+                float scale2 = d * (byte) (halfScales >>> 8 * (scaleIndex + 2));
+                float scale3 = d * (byte) (halfScales >>> 8 * (scaleIndex + 4));
+                float scale4 = d * (byte) (halfScales >>> 8 * (scaleIndex + 6));
+                IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
+                IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
+                IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
+                IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                        .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
+                FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(scale1, -32 * scale1);
+                FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(scale2, -32 * scale2);
+                FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(scale3, -32 * scale3);
+                FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(scale4, -32 * scale4);
+                int xRun = xBlock + half * HALF_WEIGHTS + run;
+                first0 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun), first0);
+                first1 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + TOKEN), first1);
+                first2 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * TOKEN), first2);
+                first3 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * TOKEN), first3);
+                second0 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP), second0);
+                second1 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + TOKEN), second1);
+                second2 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 2 * TOKEN), second2);
+                second3 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 3 * TOKEN), second3);
+                first0 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP), first0);
+                first1 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + TOKEN), first1);
+                first2 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 2 * TOKEN), first2);
+                first3 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 3 * TOKEN), first3);
+                second0 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP), second0);
+                second1 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + TOKEN), second1);
+                second2 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 2 * TOKEN), second2);
+                second3 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 3 * TOKEN), second3);
+            }
+        }
+        first0.add(second0).add(FloatVector.fromArray(FLOATS, acc, accOffset)).intoArray(acc, accOffset);
+        first1.add(second1).add(FloatVector.fromArray(FLOATS, acc, accOffset + COUNT))
+                .intoArray(acc, accOffset + COUNT);
+        first2.add(second2).add(FloatVector.fromArray(FLOATS, acc, accOffset + 2 * COUNT))
+                .intoArray(acc, accOffset + 2 * COUNT);
+        first3.add(second3).add(FloatVector.fromArray(FLOATS, acc, accOffset + 3 * COUNT))
+                .intoArray(acc, accOffset + 3 * COUNT);
+    }
+
+    /** {@link #addPassToTokens} for 8 tokens: first[t] sums the products of a half's weights run and run + 64,
+     * second[t] those of run + 32 and run + 96, as {@link #dotRow}'s two sums. */
+    private void addPassTo8Tokens(long offset, int blocks, float[] x, int xOffset, float[] acc, int accOffset) {
+        FloatVector first0 = FloatVector.zero(FLOATS);
+        FloatVector first1 = first0, first2 = first0, first3 = first0, first4 = first0;
+        FloatVector first5 = first0, first6 = first0, first7 = first0, second0 = first0;
+        FloatVector second1 = first0, second2 = first0, second3 = first0, second4 = first0;
+        FloatVector second5 = first0, second6 = first0, second7 = first0;
+        for (int block = 0; block < blocks; block++) {
+            long blockOffset = offset + (long) block * BLOCK_BYTES;
+            float d = Bytes.float16(segment, blockOffset + D);
+            int xBlock = xOffset + block * BLOCK_WEIGHTS;
+            // one loop over the block's runs of COUNT positions (both halves), for C2 to hoist the tokens' bounds
+            // checks out of once per block (as in Q4KMatrix's kernels); the body, one run, stays small enough for
+            // C1 (two runs per body ran out of C1's virtual registers, which left the method in C1's slow code:
+            // docs/PERFORMANCE.md)
+            for (int position = 0; position < HALVES * GROUP; position += COUNT) {
+                int half = position / GROUP;
+                int run = position % GROUP;
+                long ql = blockOffset + QL + half * QL_PER_HALF;
+                long qh = blockOffset + QH + half * QH_PER_HALF;
+                long halfScales = segment.get(Bytes.LONG_LE, blockOffset + SCALES + half * SCALES_PER_HALF);
+                int scaleIndex = run / SCALE_GROUP;
+                float scale1 = d * (byte) (halfScales >>> 8 * (scaleIndex));
+                float scale2 = d * (byte) (halfScales >>> 8 * (scaleIndex + 2));
+                float scale3 = d * (byte) (halfScales >>> 8 * (scaleIndex + 4));
+                float scale4 = d * (byte) (halfScales >>> 8 * (scaleIndex + 6));
+                IntVector lowQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highQl = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, ql + GROUP + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector highBits = (IntVector) ByteVector.fromMemorySegment(BYTES, segment, qh + run, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+                IntVector q1 = lowQl.and(0x0F).or(highBits.and(0x03).lanewise(VectorOperators.LSHL, 4));
+                IntVector q2 = highQl.and(0x0F).or(highBits.and(0x0C).lanewise(VectorOperators.LSHL, 2));
+                IntVector q3 = lowQl.lanewise(VectorOperators.LSHR, 4).or(highBits.and(0x30));
+                IntVector q4 = highQl.lanewise(VectorOperators.LSHR, 4)
+                        .or(highBits.and(0xC0).lanewise(VectorOperators.LSHR, 2));
+                FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(scale1, -32 * scale1);
+                FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(scale2, -32 * scale2);
+                FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(scale3, -32 * scale3);
+                FloatVector w4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(scale4, -32 * scale4);
+                int xRun = xBlock + half * HALF_WEIGHTS + run;
+                first0 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun), first0);
+                first1 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + TOKEN), first1);
+                first2 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * TOKEN), first2);
+                first3 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * TOKEN), first3);
+                first4 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 4 * TOKEN), first4);
+                first5 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 5 * TOKEN), first5);
+                first6 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 6 * TOKEN), first6);
+                first7 = w1.fma(FloatVector.fromArray(FLOATS, x, xRun + 7 * TOKEN), first7);
+                second0 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP), second0);
+                second1 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + TOKEN), second1);
+                second2 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 2 * TOKEN), second2);
+                second3 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 3 * TOKEN), second3);
+                second4 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 4 * TOKEN), second4);
+                second5 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 5 * TOKEN), second5);
+                second6 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 6 * TOKEN), second6);
+                second7 = w2.fma(FloatVector.fromArray(FLOATS, x, xRun + GROUP + 7 * TOKEN), second7);
+                first0 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP), first0);
+                first1 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + TOKEN), first1);
+                first2 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 2 * TOKEN), first2);
+                first3 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 3 * TOKEN), first3);
+                first4 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 4 * TOKEN), first4);
+                first5 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 5 * TOKEN), first5);
+                first6 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 6 * TOKEN), first6);
+                first7 = w3.fma(FloatVector.fromArray(FLOATS, x, xRun + 2 * GROUP + 7 * TOKEN), first7);
+                second0 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP), second0);
+                second1 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + TOKEN), second1);
+                second2 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 2 * TOKEN), second2);
+                second3 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 3 * TOKEN), second3);
+                second4 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 4 * TOKEN), second4);
+                second5 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 5 * TOKEN), second5);
+                second6 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 6 * TOKEN), second6);
+                second7 = w4.fma(FloatVector.fromArray(FLOATS, x, xRun + 3 * GROUP + 7 * TOKEN), second7);
+            }
+        }
+        first0.add(second0).add(FloatVector.fromArray(FLOATS, acc, accOffset)).intoArray(acc, accOffset);
+        first1.add(second1).add(FloatVector.fromArray(FLOATS, acc, accOffset + COUNT))
+                .intoArray(acc, accOffset + COUNT);
+        first2.add(second2).add(FloatVector.fromArray(FLOATS, acc, accOffset + 2 * COUNT))
+                .intoArray(acc, accOffset + 2 * COUNT);
+        first3.add(second3).add(FloatVector.fromArray(FLOATS, acc, accOffset + 3 * COUNT))
+                .intoArray(acc, accOffset + 3 * COUNT);
+        first4.add(second4).add(FloatVector.fromArray(FLOATS, acc, accOffset + 4 * COUNT))
+                .intoArray(acc, accOffset + 4 * COUNT);
+        first5.add(second5).add(FloatVector.fromArray(FLOATS, acc, accOffset + 5 * COUNT))
+                .intoArray(acc, accOffset + 5 * COUNT);
+        first6.add(second6).add(FloatVector.fromArray(FLOATS, acc, accOffset + 6 * COUNT))
+                .intoArray(acc, accOffset + 6 * COUNT);
+        first7.add(second7).add(FloatVector.fromArray(FLOATS, acc, accOffset + 7 * COUNT))
+                .intoArray(acc, accOffset + 7 * COUNT);
     }
 }

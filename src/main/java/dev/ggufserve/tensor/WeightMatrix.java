@@ -16,7 +16,7 @@ import jdk.incubator.vector.FloatVector;
  * <p>{@link #dot} and {@link #matVec} (one token: decode) are vectorized per type and read each weight once.
  * {@link #matMul} (several tokens: prefill, batched decoding) dequantizes each weight once and multiplies it with
  * every token: up to {@link #SMALL_TILE_TOKENS} tokens row by row ({@link #matMulSmallTile}, fused decode-and-FMA
- * kernels for Q4_K; up to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles through float scratch in
+ * kernels for the K-quants; up to {@link #MATVEC_TOKENS} as matVecs instead), wider tiles through float scratch in
  * register-blocked outer-product float kernels ({@link FloatTile}). Instances are immutable and safe to share
  * between threads.
  */

@@ -55,7 +55,9 @@ public final class KernelBench {
             x[i] = (float) random.nextGaussian();
         }
         float[] out = new float[maxTokens * rows];
-        float[] scratch = new float[WeightMatrix.matMulScratchSize(maxTokens, cols)];
+        // at least 8 MB, so a humongous G1 object like the engine's scratch: it starts a region, so the activations'
+        // alignment (worth 1.1-1.3x to the small tile, docs/PERFORMANCE.md) is the same in every run and build
+        float[] scratch = new float[Math.max(WeightMatrix.matMulScratchSize(maxTokens, cols), 2 << 20)];
         double single = 0;
         for (int tokens : new int[] {1, 2, 3, 4, 5, 8, 16}) {
             double[] msPerToken = new double[passes];
