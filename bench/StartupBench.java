@@ -42,7 +42,8 @@ public final class StartupBench {
     /** Flags every run needs (the run contract in README.md). */
     private static final List<String> ENGINE_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01");
+            "-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01",
+            "-XX:-UseOnStackReplacement");
     private static final Duration GIVE_UP = Duration.ofMinutes(3);
     /** Long prompts sent between the first and the second timed one, so the JIT has settled for the second. */
     private static final int WARM_UP_PROMPTS = 2;

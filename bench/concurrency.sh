@@ -65,7 +65,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.get
 echo "== starting the server on port $PORT (LLM_MAX_BATCH=$MAX_BATCH)"
 LLM_MODEL_PATH="$MODEL" LLM_THREADS=2 LLM_MAX_BATCH=$MAX_BATCH QUARKUS_HTTP_PORT=$PORT \
   "$JAVA" "${JVM_GC[@]}" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01' \
+  -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01' -XX:-UseOnStackReplacement \
   -jar target/quarkus-app/quarkus-run.jar > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

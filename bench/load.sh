@@ -49,7 +49,7 @@ echo "== starting the server on $URL"
 env QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$PORT" LLM_REPLICAS=2 LLM_MAX_QUEUE=8 \
     LLM_SHUTDOWN_GRACE_PERIOD=30s ${MODEL_PATH:+LLM_MODEL_PATH=$MODEL_PATH} ${MODEL_PATH:+LLM_MODEL_ID=$MODEL_ID} \
     "$JAVA" -Xms512m -Xmx512m -XX:+AlwaysPreTouch --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01' -jar target/quarkus-app/quarkus-run.jar >"$OUT/server.log" 2>&1 &
+    -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01' -XX:-UseOnStackReplacement -jar target/quarkus-app/quarkus-run.jar >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do

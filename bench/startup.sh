@@ -45,7 +45,7 @@ if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'v
 fi
 JAVA="$JAVA_HOME/bin/java"
 # The run command's flags (README.md); StartupBench.java starts the timed runs with the same.
-ENGINE_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01')
+ENGINE_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.ggufserve.tensor.*::*,0.01' -XX:-UseOnStackReplacement)
 OUT=bench/out/startup
 rm -rf "$OUT"
 mkdir -p "$OUT/logs"

@@ -27,8 +27,13 @@ public final class KernelWarmUp {
      * once compiled, a round costs microseconds, so surplus rounds cost little.
      */
     static final int ROUNDS = 1500;
-    /** Every this many rounds, one matMul runs a wide tile instead of a small one. */
-    private static final int WIDE_TILE_EVERY = 10;
+    /**
+     * Every this many rounds, one matMul runs a wide tile instead of a small one. 30 wide rounds of 1500 are enough
+     * for the first long prompt to run at full speed, and each costs far more than a small round until C2 has
+     * compiled the wide kernels: every 50th round instead of every 10th made the server ready about 0.5 s sooner
+     * on the full-size file (docs/PERFORMANCE.md, "Start-up").
+     */
+    private static final int WIDE_TILE_EVERY = 50;
     /**
      * Wide tiles, taken in turn: 49 tokens pad to 4 whole token vectors (the outer-product 6x4 kernel alone, as any
      * prompt of 49+ tokens reaches it), 21 to two vectors (the 6x1 kernel for remainders). Without them the first
