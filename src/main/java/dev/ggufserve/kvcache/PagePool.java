@@ -25,6 +25,11 @@ public final class PagePool {
     private final int pageCount;
     private final int pagePositions;
     private final int[] references;
+    /**
+     * Free pages, the most recently released first. A page's memory is allocated by the engine the first time it is
+     * written, so handing out the pages released last keeps the pool's resident memory at the most pages ever held
+     * at once, instead of touching every page of a pool sized for a whole context in turn.
+     */
     private final Deque<Integer> free = new ArrayDeque<>();
     /** Cached pages no sequence reads, least recently used first: the ones {@link #allocate} may evict. */
     private final LinkedHashSet<Integer> evictable = new LinkedHashSet<>();
@@ -61,6 +66,11 @@ public final class PagePool {
     /** Pages {@link #allocate} can hand out now: the free ones and the cached ones no sequence reads. */
     public int pagesAvailable() {
         return free.size() + evictable.size();
+    }
+
+    /** Pages kept only by the prefix cache: published, read by no sequence, evicted when room is needed. */
+    public int pagesOnlyCached() {
+        return evictable.size();
     }
 
     /** Pages held by the prefix cache, whether a sequence reads them or not. */
@@ -101,7 +111,7 @@ public final class PagePool {
             if (prefixCache != null && prefixCache.holds(page)) {
                 evictable.addLast(page);
             } else {
-                free.addLast(page);
+                free.addFirst(page);
             }
         }
     }

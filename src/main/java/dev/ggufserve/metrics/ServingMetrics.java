@@ -112,14 +112,22 @@ public class ServingMetrics {
         queueWait.record(wait);
     }
 
-    /** Gauges of the KV pages over all replicas: read by running sequences, and free or only cached. */
-    public void watchKvPages(IntSupplier used, IntSupplier free) {
+    /**
+     * Gauges of the KV pages over all replicas: read by running sequences; free or only cached; only cached. The
+     * last says how much of the pool the prefix cache keeps resident between requests.
+     */
+    public void watchKvPages(IntSupplier used, IntSupplier free, IntSupplier onlyCached) {
         Gauge.builder("llm.kv.pages.used", used::getAsInt)
                 .description("KV cache pages read by running sequences")
                 .strongReference(true)
                 .register(registry);
         Gauge.builder("llm.kv.pages.free", free::getAsInt)
                 .description("KV cache pages free or holding only cached prefixes (reusable at once)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("llm.kv.pages.cached", onlyCached::getAsInt)
+                .description("KV cache pages kept only by the prefix cache (no running sequence reads them;"
+                        + " counted in llm_kv_pages_free too)")
                 .strongReference(true)
                 .register(registry);
     }

@@ -110,6 +110,11 @@ public final class BatchScheduler implements WaitingQueue {
         return replicas.stream().mapToInt(ReplicaBatch::pagesFree).sum();
     }
 
+    /** KV pages kept only by the prefix cache (counted in {@link #kvPagesFree} too), over all replicas. */
+    public int kvPagesOnlyCached() {
+        return replicas.stream().mapToInt(ReplicaBatch::pagesOnlyCached).sum();
+    }
+
     @Override
     public Generation poll() {
         synchronized (lock) {

@@ -161,7 +161,7 @@ public class ModelService {
         double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
         metrics.modelLoaded(loadSeconds);
         metrics.watchScheduler(scheduler::queueDepth, scheduler::busyReplicas, scheduler::runningSequences);
-        metrics.watchKvPages(scheduler::kvPagesUsed, scheduler::kvPagesFree);
+        metrics.watchKvPages(scheduler::kvPagesUsed, scheduler::kvPagesFree, scheduler::kvPagesOnlyCached);
         LOG.infof("Loaded %s in %.2f s (file %.2f s, tokenizer %.2f s, chat template %.2f s, %s engine %.2f s)", file,
                 loadSeconds, (opened - startNanos) / 1e9, (tokenizerLoaded - opened) / 1e9,
                 (templateLoaded - tokenizerLoaded) / 1e9, engine.kind(), (engineOpened - templateLoaded) / 1e9);

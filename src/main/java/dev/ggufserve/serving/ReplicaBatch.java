@@ -45,6 +45,7 @@ final class ReplicaBatch {
     private volatile int runningCount;
     private volatile int pagesUsed;
     private volatile int pagesFree;
+    private volatile int pagesOnlyCached;
 
     ReplicaBatch(StepExecutor executor, int maxBatch, int prefillChunk, int vocabularySize, ServingMetrics metrics) {
         this.executor = executor;
@@ -79,6 +80,11 @@ final class ReplicaBatch {
         return pagesFree;
     }
 
+    /** KV pages kept only by the prefix cache (counted in {@link #pagesFree} too), as of the last step. */
+    int pagesOnlyCached() {
+        return pagesOnlyCached;
+    }
+
     boolean hasRunning() {
         return !running.isEmpty();
     }
@@ -107,6 +113,7 @@ final class ReplicaBatch {
         runningCount = running.size();
         pagesUsed = pool.pagesInUse();
         pagesFree = pool.pagesAvailable();
+        pagesOnlyCached = pool.pagesOnlyCached();
     }
 
     private void dropLeavers(WaitingQueue queue, long now) {

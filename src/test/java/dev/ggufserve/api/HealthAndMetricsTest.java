@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -55,5 +56,20 @@ class HealthAndMetricsTest {
         assertTrue(PrometheusScrape.value("llm_requests_total{endpoint=\"/v1/completions\",outcome=\"not_found\"}") >= 1);
         assertTrue(PrometheusScrape.value("llm_model_load_seconds") > 0);
         given().get("/q/metrics").then().body(containsString("llm_replicas_busy 0.0"));
+    }
+
+    @Test
+    void kvPageGaugesShowWhatThePrefixCacheKeeps() {
+        // 40 prompt tokens (ids within the demo model's 512) and 2 generated: 41 positions computed, so two full
+        // 16-position pages are published.
+        List<Integer> prompt = IntStream.range(0, 40).map(i -> 100 + 7 * i % 400).boxed().toList();
+        given().contentType(ContentType.JSON)
+                .body(Map.of("model", "llama", "prompt", prompt, "max_tokens", 2, "logit_bias", Map.of("2", -100)))
+                .post("/v1/completions").then().statusCode(200);
+
+        assertEquals(0, PrometheusScrape.value("llm_kv_pages_used"), "no request is running");
+        double cached = PrometheusScrape.value("llm_kv_pages_cached");
+        assertTrue(cached >= 2, "the finished request's full pages stay cached: " + cached);
+        assertTrue(PrometheusScrape.value("llm_kv_pages_free") >= cached, "cached pages are reusable, so free");
     }
 }

@@ -44,6 +44,16 @@ class PagePoolTest {
     }
 
     @Test
+    void theLastReleasedPageIsHandedOutFirstSoUntouchedPagesStayUntouched() {
+        PagePool pool = new PagePool(8, PAGE, false);
+        List<Integer> first = allocate(pool, 3);
+        pool.releaseAll(first);
+        List<Integer> second = allocate(pool, 3);
+        assertEquals(first.stream().sorted().toList(), second.stream().sorted().toList(),
+                "the engine allocates a page's memory when first written; these three already have it");
+    }
+
+    @Test
     void withoutPrefixCachingNothingIsMatched() {
         PagePool pool = new PagePool(4, PAGE, false);
         int[] prompt = tokens(10, 9);
@@ -63,6 +73,7 @@ class PagePoolTest {
         pool.publish(table, first, 10);
         pool.releaseAll(table);
         assertEquals(2, pool.cachedPages(), "only the two full pages are named");
+        assertEquals(2, pool.pagesOnlyCached());
         assertEquals(0, pool.pagesInUse());
 
         int[] second = first.clone();
@@ -70,6 +81,7 @@ class PagePoolTest {
         List<Integer> hit = pool.acquirePrefix(second, second.length - 1);
         assertEquals(table.subList(0, 2), hit);
         assertEquals(1, pool.references(hit.getFirst()));
+        assertEquals(0, pool.pagesOnlyCached(), "both cached pages are read again");
 
         // A second reader of the same cached pages.
         assertEquals(hit, pool.acquirePrefix(first, first.length - 1));
