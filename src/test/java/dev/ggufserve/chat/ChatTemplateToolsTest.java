@@ -55,14 +55,19 @@ class ChatTemplateToolsTest {
 
     /**
      * A tool conversation (offered tools, an assistant's tool call with null content, a tool result) renders
-     * exactly as Python's jinja2 renders it for Hugging Face (expected.json, by make-expected.py). Not listed:
-     * templates that fail in Python too on this conversation (Qwen3 and Granite test text in the null content,
-     * Phi-3.5 concatenates it, Gemma 2 has no tool role; gguf-serve gives those the calls as text instead),
-     * and Hermes 3, whose template reads {@code loop.previtem}, which Jinjava's loops lack.
+     * exactly as Python's jinja2 renders it for Hugging Face with that content as "" (expected.json, by
+     * make-expected.py, which checks that every template accepting None renders it as ""). Qwen3's, Granite's and
+     * Phi-3.5's templates fail in Python on a None content, so these three passed only once it was given as "".
+     * Granite's and Phi-3.5's templates drop the call (and Phi-3.5's the tool result): gguf-serve gives those the
+     * calls as text instead, but their rendering is checked here all the same. Not listed: Gemma 2, which has no
+     * tool role, and Hermes 3, whose template reads {@code loop.previtem}, which Jinjava's loops lack.
      */
     @ParameterizedTest
     @CsvSource({
             "Qwen-Qwen2.5-7B-Instruct",
+            "Qwen-Qwen3-0.6B",
+            "ibm-granite-granite-3.3-2B-Instruct",
+            "microsoft-Phi-3.5-mini-instruct",
             "meta-llama-Llama-3.1-8B-Instruct",
             "meta-llama-Llama-3.2-3B-Instruct",
             "mistralai-Mistral-Nemo-Instruct-2407",
