@@ -73,6 +73,7 @@ public final class ChatTemplate {
                 "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.ToJson());
         jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.Items());
+        jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.Trim());
         jinjava.getGlobalContext().registerExpTest(new PythonJinjaCompatibility.IsIterable());
     }
 

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,7 +25,10 @@ import java.util.regex.Pattern;
  * arguments, which Jinjava parses as {@code (name=a) - b}; {@code not x is none}, which Python reads as
  * {@code not (x is none)} and Jinjava as {@code (not x) is none} (Llama 3.x, Mistral Nemo); and Hugging Face's
  * {@code tojson} (Python's {@code json.dumps}: keys in order, {@code ", "} and {@code ": "} separators, optional
- * {@code indent}); the {@code items} filter; and {@code is iterable}, which holds for strings in Python.
+ * {@code indent}); the {@code items} filter; {@code trim} of an undefined value; {@code is iterable}, which holds
+ * for strings in Python; and
+ * {@code loop.previtem} / {@code loop.nextitem}, which Jinjava's loops lack (Hermes 3's tool template writes the
+ * {@code <|im_start|>tool} header only before the first of consecutive tool results).
  */
 final class PythonJinjaCompatibility {
 
@@ -39,6 +43,12 @@ final class PythonJinjaCompatibility {
     /** {@code not x is [not] test}, where x is a name with attributes or subscripts. */
     private static final Pattern NOT_IS_TEST = Pattern.compile(
             "\\bnot\\s+([A-Za-z_]\\w*(?:\\.\\w+|\\[[^\\[\\]]*\\])*\\s+is\\s+(?:not\\s+)?[A-Za-z_]\\w*)");
+    /** A for tag over a plain name (no filter, no {@code if} clause, not recursive): group 1 is the name. */
+    private static final Pattern PLAIN_FOR = Pattern.compile(
+            "\\{%-?\\s*for\\s+\\w+(?:\\s*,\\s*\\w+)*\\s+in\\s+([A-Za-z_]\\w*(?:\\.\\w+)*)\\s*-?%\\}");
+    private static final Pattern FOR_TAG = Pattern.compile("\\{%-?\\s*for\\b");
+    private static final Pattern ENDFOR_TAG = Pattern.compile("\\{%-?\\s*endfor\\b");
+    private static final Pattern LOOP_NEIGHBOUR = Pattern.compile("\\bloop\\.(previtem|nextitem)\\b");
 
     private PythonJinjaCompatibility() {
     }
@@ -48,7 +58,7 @@ final class PythonJinjaCompatibility {
      * {@code not x is test} as {@code not (x is test)}.
      */
     static String adapt(String template) {
-        String reversed = parenthesizeNegatedTests(template).replace("[::-1]", "|reverse");
+        String reversed = parenthesizeNegatedTests(loopNeighbours(template)).replace("[::-1]", "|reverse");
         Matcher call = NAMESPACE_CALL.matcher(reversed);
         StringBuilder adapted = new StringBuilder();
         while (call.find()) {
@@ -63,20 +73,67 @@ final class PythonJinjaCompatibility {
         return adapted.toString();
     }
 
+    /**
+     * {@code loop.previtem} and {@code loop.nextitem} as the items they name, in the tags directly inside a for loop
+     * over a plain name {@code xs}: {@code (xs[loop.index0 - 1] if loop.index0 > 0 else none)} and
+     * {@code (xs[loop.index0 + 1] if not loop.last else none)}. In a loop over anything else (a filter, an
+     * {@code if} clause), where the index would not point into {@code xs}, they are left as they are.
+     */
+    private static String loopNeighbours(String template) {
+        Matcher tag = TAG.matcher(template);
+        StringBuilder adapted = new StringBuilder();
+        // The iterated name of each enclosing for loop, innermost last; null for a loop that is not over a name.
+        List<String> loops = new ArrayList<>();
+        while (tag.find()) {
+            String text = tag.group();
+            if (FOR_TAG.matcher(text).lookingAt()) {
+                Matcher plain = PLAIN_FOR.matcher(text);
+                loops.add(plain.matches() ? plain.group(1) : null);
+            } else if (ENDFOR_TAG.matcher(text).lookingAt()) {
+                if (!loops.isEmpty()) {
+                    loops.removeLast();
+                }
+            } else if (!loops.isEmpty() && loops.getLast() != null) {
+                text = replaceOutsideLiterals(text, code -> neighbourItems(code, loops.getLast()));
+            }
+            tag.appendReplacement(adapted, Matcher.quoteReplacement(text));
+        }
+        tag.appendTail(adapted);
+        return adapted.toString();
+    }
+
+    private static String neighbourItems(String code, String items) {
+        Matcher neighbour = LOOP_NEIGHBOUR.matcher(code);
+        StringBuilder replaced = new StringBuilder();
+        while (neighbour.find()) {
+            String item = neighbour.group(1).equals("previtem")
+                    ? "(" + items + "[loop.index0 - 1] if loop.index0 > 0 else none)"
+                    : "(" + items + "[loop.index0 + 1] if not loop.last else none)";
+            neighbour.appendReplacement(replaced, Matcher.quoteReplacement(item));
+        }
+        neighbour.appendTail(replaced);
+        return replaced.toString();
+    }
+
+    /** {@code code} with {@code rewrite} applied to each stretch between its string literals. */
+    private static String replaceOutsideLiterals(String code, UnaryOperator<String> rewrite) {
+        Matcher literal = STRING_LITERAL.matcher(code);
+        StringBuilder rewritten = new StringBuilder();
+        int from = 0;
+        while (literal.find()) {
+            rewritten.append(rewrite.apply(code.substring(from, literal.start()))).append(literal.group());
+            from = literal.end();
+        }
+        return rewritten.append(rewrite.apply(code.substring(from))).toString();
+    }
+
     /** {@code not x is test} as {@code not (x is test)} in the code of every tag, outside string literals. */
     private static String parenthesizeNegatedTests(String template) {
         Matcher tag = TAG.matcher(template);
         StringBuilder adapted = new StringBuilder();
         while (tag.find()) {
-            Matcher literal = STRING_LITERAL.matcher(tag.group());
-            StringBuilder code = new StringBuilder();
-            int from = 0;
-            while (literal.find()) {
-                code.append(parenthesize(tag.group().substring(from, literal.start()))).append(literal.group());
-                from = literal.end();
-            }
-            code.append(parenthesize(tag.group().substring(from)));
-            tag.appendReplacement(adapted, Matcher.quoteReplacement(code.toString()));
+            String code = replaceOutsideLiterals(tag.group(), PythonJinjaCompatibility::parenthesize);
+            tag.appendReplacement(adapted, Matcher.quoteReplacement(code));
         }
         tag.appendTail(adapted);
         return adapted.toString();
@@ -294,6 +351,26 @@ final class PythonJinjaCompatibility {
                 }
             }
             json.append('"');
+        }
+    }
+
+    /**
+     * Jinja's {@code trim}: {@code str(value).strip(chars)}, where an undefined value is {@code ""}. Jinjava's own
+     * gives null for a missing key, which {@code "text: " + x.description|trim} then prints as {@code null} (Hermes 3's
+     * tool template, for a parameter without a description).
+     */
+    static final class Trim implements Filter {
+
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, String... args) {
+            String text = value == null ? "" : value.toString();
+            String chars = args.length > 0 ? args[0] : null;
+            return StringMethods.stripEnd(StringMethods.stripStart(text, chars), chars);
         }
     }
 

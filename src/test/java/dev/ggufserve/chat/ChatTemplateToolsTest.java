@@ -59,13 +59,14 @@ class ChatTemplateToolsTest {
      * make-expected.py, which checks that every template accepting None renders it as ""). Qwen3's, Granite's and
      * Phi-3.5's templates fail in Python on a None content, so these three passed only once it was given as "".
      * Granite's and Phi-3.5's templates drop the call (and Phi-3.5's the tool result): gguf-serve gives those the
-     * calls as text instead, but their rendering is checked here all the same. Not listed: Gemma 2, which has no
-     * tool role, and Hermes 3, whose template reads {@code loop.previtem}, which Jinjava's loops lack.
+     * calls as text instead, but their rendering is checked here all the same. Hermes 3's template reads
+     * {@code loop.previtem} (see {@link PythonJinjaCompatibility}). Not listed: Gemma 2, which has no tool role.
      */
     @ParameterizedTest
     @CsvSource({
             "Qwen-Qwen2.5-7B-Instruct",
             "Qwen-Qwen3-0.6B",
+            "NousResearch-Hermes-3-Llama-3.1-8B-tool_use",
             "ibm-granite-granite-3.3-2B-Instruct",
             "microsoft-Phi-3.5-mini-instruct",
             "meta-llama-Llama-3.1-8B-Instruct",

@@ -65,4 +65,36 @@ class PythonJinjaCompatibilityTest {
         assertEquals("role=user;content=hi;iterable",
                 template.render(List.of(new ChatMessage("user", "hi")), List.of(value), false));
     }
+
+    @Test
+    void loopPrevitemAndNextitemNameTheNeighbouringItems() {
+        // Hermes 3's tool template: a header before the first of consecutive tool results. jinja2 gives the same.
+        ChatTemplate template = new ChatTemplate("{% for m in messages %}{% if m.role == 'tool' and (not "
+                + "loop.previtem or loop.previtem.role != 'tool') %}[tools]{% endif %}{{ m.content }}"
+                + "{% if loop.nextitem %}>{{ loop.nextitem.role }};{% endif %}{% endfor %}", "", "", MARCH_7);
+        List<ChatMessage> conversation = List.of(new ChatMessage("user", "a"),
+                new ChatMessage("tool", "b", List.of(), "1"), new ChatMessage("tool", "c", List.of(), "2"),
+                new ChatMessage("user", "d"));
+        assertEquals("a>tool;[tools]b>tool;c>user;d", template.render(conversation, false));
+    }
+
+    @Test
+    void aNestedLoopsNeighboursComeFromItsOwnItems() {
+        ChatTemplate template = new ChatTemplate("{% for m in messages %}{% for c in m.tool_calls %}"
+                + "{% if not loop.first %}{{ loop.previtem.id }}<{% endif %}{{ c.id }},{% endfor %}|"
+                + "{% if not loop.first %}{{ loop.previtem.content }}{% endif %};{% endfor %}", "", "", MARCH_7);
+        List<ChatMessage> conversation = List.of(
+                new ChatMessage("assistant", "p", List.of(Map.of("id", "a"), Map.of("id", "b")), null),
+                new ChatMessage("assistant", "q", List.of(Map.of("id", "c")), null));
+        // As jinja2 renders it.
+        assertEquals("a,a<b,|;c,|p;", template.render(conversation, false));
+    }
+
+    @Test
+    void trimOfAnUndefinedValueIsEmptyAsInPython() {
+        // Hermes 3 writes each parameter as "name(type): " + description|trim, and not every parameter has one.
+        ChatTemplate template = new ChatTemplate("{{ x|trim }}|{{ '  a b  '|trim }}|{{ 'xxaxx'|trim('x') }}|"
+                + "{{ 'k: ' + tools[0].description|trim }}", "", "", MARCH_7);
+        assertEquals("|a b|a|k: ", template.render(List.of(new ChatMessage("user", "hi")), List.of(Map.of()), false));
+    }
 }
