@@ -31,9 +31,13 @@ public interface Engine extends AutoCloseable {
      * Engines without a batched forward pass run the entries one by one ({@link SequentialStepExecutor}).
      *
      * @param maxStepTokens the most tokens one step will carry, for sizing the activation buffers
+     * @param maxPositions  the most positions one sequence may hold: the served context length, at most the trained
+     *                      context and the pool. It picks LongRoPE's factors, as llama.cpp's per-sequence context
+     *                      does, so a pool larger than the context (for many streams) does not switch a 128k model
+     *                      to its long factors.
      */
-    default StepExecutor newStepExecutor(int pageCount, int maxStepTokens) {
-        return new SequentialStepExecutor(this, kvPagePositions(), pageCount);
+    default StepExecutor newStepExecutor(int pageCount, int maxStepTokens, int maxPositions) {
+        return new SequentialStepExecutor(this, kvPagePositions(), pageCount, maxPositions);
     }
 
     /**

@@ -14,12 +14,20 @@ public final class SequentialStepExecutor implements StepExecutor {
     private final Engine engine;
     private final int pagePositions;
     private final int pageCount;
+    /** The capacity of every sequence ({@link Engine#newStepExecutor}'s {@code maxPositions}). */
+    private final int maxPositions;
     private final Map<Long, Sequence> sequences = new HashMap<>();
 
-    public SequentialStepExecutor(Engine engine, int pagePositions, int pageCount) {
+    public SequentialStepExecutor(Engine engine, int pagePositions, int pageCount, int maxPositions) {
+        if (maxPositions < 1 || maxPositions > Math.min(engine.trainedContextLength(), pagePositions * pageCount)) {
+            throw new IllegalArgumentException("a sequence may hold at most the trained context ("
+                    + engine.trainedContextLength() + ") and the pool (" + pagePositions * pageCount
+                    + " positions), not " + maxPositions);
+        }
         this.engine = engine;
         this.pagePositions = pagePositions;
         this.pageCount = pageCount;
+        this.maxPositions = maxPositions;
     }
 
     @Override
@@ -42,8 +50,7 @@ public final class SequentialStepExecutor implements StepExecutor {
         for (StepEntry entry : entries) {
             Sequence sequence = sequences.get(entry.sequenceId());
             if (sequence == null) {
-                int capacity = Math.min(engine.trainedContextLength(), pagePositions * pageCount);
-                sequence = engine.newSequence(capacity);
+                sequence = engine.newSequence(maxPositions);
                 sequences.put(entry.sequenceId(), sequence);
             }
             if (entry.startPosition() > sequence.length()) {

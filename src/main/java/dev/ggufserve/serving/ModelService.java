@@ -131,10 +131,16 @@ public class ModelService {
         int pagePositions = engine.kvPagePositions();
         int pageCount = Math.max(2, (settings.kvCacheTokens() + pagePositions - 1) / pagePositions);
         int maxStepTokens = settings.maxBatch() + settings.prefillChunk();
+        // A request may use a replica's whole pool, but no more.
+        int contextLength = Math.min(settings.contextLength(), pageCount * pagePositions);
+        if (contextLength < settings.contextLength()) {
+            LOG.warnf("LLM_KV_CACHE_TOKENS (%d) holds fewer tokens than the context length (%d): requests may hold"
+                    + " at most %d tokens", settings.kvCacheTokens(), settings.contextLength(), contextLength);
+        }
         executors = new ArrayList<>(settings.replicas());
         List<ReplicaBatch> batches = new ArrayList<>(settings.replicas());
         for (int i = 0; i < settings.replicas(); i++) {
-            StepExecutor executor = engine.newStepExecutor(pageCount, maxStepTokens);
+            StepExecutor executor = engine.newStepExecutor(pageCount, maxStepTokens, contextLength);
             executors.add(executor);
             batches.add(new ReplicaBatch(executor, settings.maxBatch(), settings.prefillChunk(),
                     engine.vocabularySize(), metrics));
@@ -146,13 +152,6 @@ public class ModelService {
                     command.run();
                     return null;
                 }, false));
-        // A request may use a replica's whole pool, but no more.
-        int kvCapacity = batches.getFirst().capacityTokens();
-        int contextLength = Math.min(settings.contextLength(), kvCapacity);
-        if (contextLength < settings.contextLength()) {
-            LOG.warnf("LLM_KV_CACHE_TOKENS (%d) holds fewer tokens than the context length (%d): requests may hold"
-                    + " at most %d tokens", settings.kvCacheTokens(), settings.contextLength(), contextLength);
-        }
         LOG.infof("KV cache per replica: %d pages of %d positions (%s prefix cache)", pageCount,
                 executors.getFirst().pagePositions(), executors.getFirst().sharesPages() ? "with" : "no");
         servedModel = new ServedModel(settings.modelId(), Instant.now().getEpochSecond(), tokenizer, chatTemplate,

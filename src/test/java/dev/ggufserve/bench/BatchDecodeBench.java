@@ -42,7 +42,8 @@ public final class BatchDecodeBench {
         int largest = Arrays.stream(batches).max().orElseThrow();
         try (GgufFile file = GgufFile.open(model); CpuEngine engine = CpuEngine.load(file, threads)) {
             int pagesPerSequence = (prompt + gen + 15) / 16;
-            try (StepExecutor executor = engine.newStepExecutor(largest * pagesPerSequence, Math.max(largest, prompt))) {
+            try (StepExecutor executor = engine.newStepExecutor(largest * pagesPerSequence, Math.max(largest, prompt),
+                    Math.min(engine.trainedContextLength(), largest * pagesPerSequence * engine.kvPagePositions()))) {
                 int seed = 0;
                 for (int n : batches) {
                     decode(engine, executor, n, Math.min(prompt, WARM_UP_PROMPT), WARM_UP_STEPS, pagesPerSequence,

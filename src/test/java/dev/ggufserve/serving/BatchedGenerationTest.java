@@ -48,7 +48,8 @@ class BatchedGenerationTest {
     }
 
     private static SchedulerHarness harness(int maxBatch) {
-        return new SchedulerHarness(engine.newStepExecutor(PAGES, maxBatch + 256), tokenizer,
+        return new SchedulerHarness(engine.newStepExecutor(PAGES, maxBatch + 256,
+                Math.min(engine.trainedContextLength(), PAGES * engine.kvPagePositions())), tokenizer,
                 engine.vocabularySize(), maxBatch, 0, 256);
     }
 

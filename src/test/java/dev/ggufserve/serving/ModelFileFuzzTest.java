@@ -145,7 +145,8 @@ class ModelFileFuzzTest {
             Tokenizer tokenizer = Tokenizers.load(model.metadata(), Optional.empty());
             ChatTemplate chatTemplate = ChatTemplate.forModel(model.metadata(), tokenizer);
             try (Engine engine = Engines.open(model, EngineKind.CPU, 1)) {
-                try (StepExecutor executor = engine.newStepExecutor(4, 8)) {
+                try (StepExecutor executor = engine.newStepExecutor(4, 8,
+                        Math.min(engine.trainedContextLength(), 4 * engine.kvPagePositions()))) {
                     WarmUp.run(executor, tokenizer, engine.vocabularySize());
                 }
             }

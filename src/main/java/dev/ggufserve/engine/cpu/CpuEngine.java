@@ -68,15 +68,21 @@ public final class CpuEngine implements Engine {
 
     /**
      * A {@link CpuStepExecutor}: one batched forward pass per step over a shared pool of {@code pageCount} pages of
-     * {@link KvCache#PAGE_POSITIONS} positions; a sequence reaches at most the trained context or the whole pool.
+     * {@link KvCache#PAGE_POSITIONS} positions; a sequence reaches at most {@code maxPositions}, which may be neither
+     * more than the trained context nor more than the whole pool.
      */
     @Override
-    public StepExecutor newStepExecutor(int pageCount, int maxStepTokens) {
+    public StepExecutor newStepExecutor(int pageCount, int maxStepTokens, int maxPositions) {
         if (pageCount < 1 || maxStepTokens < 1) {
             throw new IllegalArgumentException("a step executor needs at least one page and one step token, got "
                     + pageCount + " and " + maxStepTokens);
         }
-        int maxPositions = (int) Math.min(config.contextLength(), (long) pageCount * KvCache.PAGE_POSITIONS);
+        long poolPositions = (long) pageCount * KvCache.PAGE_POSITIONS;
+        if (maxPositions < 1 || maxPositions > Math.min(config.contextLength(), poolPositions)) {
+            throw new IllegalArgumentException("a sequence may hold at most the trained context ("
+                    + config.contextLength() + ") and the pool (" + poolPositions + " positions), not "
+                    + maxPositions);
+        }
         return new CpuStepExecutor(config, weights, parallel, pageCount, maxStepTokens, maxPositions);
     }
 

@@ -104,8 +104,8 @@ public final class CpuStepExecutor implements StepExecutor {
     /**
      * @param pageCount     pages in the pool
      * @param maxStepTokens the most tokens a step is expected to carry (larger steps run as several tiles)
-     * @param maxPositions  the most positions one sequence may reach; it also picks the LongRoPE factors, as a
-     *                      context of that length does in llama.cpp
+     * @param maxPositions  the most positions one sequence may reach; it also picks the LongRoPE factors, as
+     *                      llama.cpp's per-sequence context does
      */
     CpuStepExecutor(ModelConfig config, ModelWeights weights, ParallelRunner parallel, int pageCount,
             int maxStepTokens, int maxPositions) {

@@ -83,7 +83,8 @@ class CpuStepExecutorTest {
         int sequences = parts.size();
         float[][] batched = new float[sequences][vocab];
         List<List<float[]>> batchedEvery = new ArrayList<>();
-        try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE * sequences, maxStepTokens)) {
+        try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE * sequences, maxStepTokens,
+                engine.trainedContextLength())) {
             for (Part part : parts) {
                 if (part.done() > 0) {
                     executor.step(List.of(new StepEntry(part.id(), pagesOf(part.id(), sequences), 0, part.prior(),
@@ -104,7 +105,8 @@ class CpuStepExecutorTest {
             Part part = parts.get(p);
             float[] alone = new float[vocab];
             List<float[]> aloneEvery = new ArrayList<>();
-            try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE, maxStepTokens)) {
+            try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE, maxStepTokens,
+                    engine.trainedContextLength())) {
                 int[] pages = pagesOf(0, 1);
                 if (part.done() > 0) {
                     executor.step(List.of(new StepEntry(7, pages, 0, part.prior(), new float[vocab], null)));
@@ -184,7 +186,7 @@ class CpuStepExecutorTest {
         float[] firstShared = new float[vocab];
         float[] secondShared = new float[vocab];
         try (GgufFile gguf = GgufFile.open(model(name, 128)); CpuEngine engine = CpuEngine.load(gguf, 2)) {
-            try (StepExecutor executor = engine.newStepExecutor(16, 128)) {
+            try (StepExecutor executor = engine.newStepExecutor(16, 128, engine.trainedContextLength())) {
                 // the prefix fills pages 3 and 7 and half of 0; both sequences share 3 and 7 and recompute the rest
                 executor.step(List.of(new StepEntry(1, new int[] {3, 7, 0}, 0, prefix, new float[vocab], null)));
                 executor.release(1);
@@ -206,7 +208,7 @@ class CpuStepExecutorTest {
         int[] prompt = prompt(20, 3, vocab);
         int[] pages = {4, 1};
         try (GgufFile gguf = GgufFile.open(model(name, 128)); CpuEngine engine = CpuEngine.load(gguf, 2);
-                StepExecutor executor = engine.newStepExecutor(6, 64)) {
+                StepExecutor executor = engine.newStepExecutor(6, 64, 6 * 16)) {
             assertTrue(executor.sharesPages());
             assertEquals(16, executor.pagePositions());
             assertEquals(6, executor.pageCount());
@@ -237,10 +239,40 @@ class CpuStepExecutorTest {
         }
     }
 
+    /**
+     * LongRoPE's factors follow the most positions a sequence may hold, not the pool: a pool of 256 positions shared
+     * by sequences of at most 64 (the phi3-longrope model's original context) uses the short factors, as llama.cpp
+     * does for a per-sequence context of 64, and gives what a pool of only 64 positions gives.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"phi3-longrope"})
+    void longRopeFactorsFollowTheSequencesContextNotThePool(String name) {
+        int[] tokens = prompt(20, 4, VOCAB);
+        try (GgufFile gguf = GgufFile.open(model(name, 256)); CpuEngine engine = CpuEngine.load(gguf, 2)) {
+            float[] shortInLargePool = logits(engine, 16, 64, tokens);
+            float[] shortInSmallPool = logits(engine, 4, 64, tokens);
+            float[] longInLargePool = logits(engine, 16, 256, tokens);
+            assertArrayEquals(shortInSmallPool, shortInLargePool);
+            assertTrue(!Arrays.equals(shortInLargePool, longInLargePool), "the long factors give other logits");
+            assertThrows(IllegalArgumentException.class, () -> engine.newStepExecutor(4, 64, 65),
+                    "no more positions than the pool holds");
+            assertThrows(IllegalArgumentException.class, () -> engine.newStepExecutor(32, 64, 257),
+                    "no more positions than the model was trained for");
+        }
+    }
+
+    private static float[] logits(CpuEngine engine, int pageCount, int maxPositions, int[] tokens) {
+        float[] logits = new float[engine.vocabularySize()];
+        try (StepExecutor executor = engine.newStepExecutor(pageCount, 64, maxPositions)) {
+            executor.step(List.of(new StepEntry(1, new int[] {0, 1}, 0, tokens, logits, null)));
+        }
+        return logits;
+    }
+
     /** The logits after {@code tokens}, run as one entry in a fresh pool. */
     private static float[] alone(CpuEngine engine, int[] tokens) {
         float[] logits = new float[engine.vocabularySize()];
-        try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE, 128)) {
+        try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE, 128, engine.trainedContextLength())) {
             executor.step(List.of(new StepEntry(1, pagesOf(0, 1), 0, tokens, logits, null)));
         }
         return logits;
@@ -249,7 +281,7 @@ class CpuStepExecutorTest {
     /** The logits after {@code tokens}, run as a first entry of {@code split} tokens then one of the rest. */
     private static float[] alone(CpuEngine engine, int[] tokens, int split) {
         float[] logits = new float[engine.vocabularySize()];
-        try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE, 128)) {
+        try (StepExecutor executor = engine.newStepExecutor(PAGES_PER_SEQUENCE, 128, engine.trainedContextLength())) {
             executor.step(List.of(new StepEntry(1, pagesOf(0, 1), 0, Arrays.copyOf(tokens, split),
                     new float[logits.length], null)));
             executor.step(List.of(new StepEntry(1, pagesOf(0, 1), split, Arrays.copyOfRange(tokens, split,
