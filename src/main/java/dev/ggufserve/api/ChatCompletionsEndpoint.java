@@ -125,8 +125,19 @@ public class ChatCompletionsEndpoint {
             throw new InvalidRequestException("messages", "Invalid 'messages': expected a non-empty array of messages.");
         }
         List<ChatMessage> chat = new ArrayList<>(messages.size() + 1);
+        boolean previousWasResultAsUser = false;
         for (int i = 0; i < messages.size(); i++) {
-            chat.add(toChatMessage(messages.get(i), "messages.[" + i + "]", toolFormat));
+            ChatMessage converted = toChatMessage(messages.get(i), "messages.[" + i + "]", toolFormat);
+            boolean resultAsUser = "tool".equals(messages.get(i).role()) && !toolFormat.templateRendersResults();
+            if (resultAsUser && previousWasResultAsUser) {
+                // The results of parallel calls become one user turn, as Qwen2.5's template writes them: templates
+                // that insist on alternating roles (Gemma 2, Llama 2) refuse two user messages in a row.
+                chat.set(chat.size() - 1, new ChatMessage("user", chat.getLast().content() + "\n"
+                        + converted.content()));
+            } else {
+                chat.add(converted);
+            }
+            previousWasResultAsUser = resultAsUser;
         }
         List<Map<String, Object>> templateTools = null;
         if (tools.described() && toolFormat.templateRendersTools()) {

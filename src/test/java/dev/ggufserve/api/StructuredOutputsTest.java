@@ -211,6 +211,27 @@ class StructuredOutputsTest {
         assertNull(reply.get("choices[0].message.tool_calls"));
     }
 
+    @Test
+    void resultsOfParallelCallsBecomeOneUserTurnWhenTheTemplateHasNoToolRole() {
+        // The demo model's template (Phi-3's format) has no tool role, so results reach it as user messages.
+        Map<String, Object> question = Map.of("role", "user", "content", "Weather in Paris and Rome?");
+        Map<String, Object> calls = Map.of("role", "assistant", "tool_calls", List.of(
+                Map.of("id", "call_1", "type", "function", "function", Map.of("name", "get_weather",
+                        "arguments", "{\"city\": \"Paris\"}")),
+                Map.of("id", "call_2", "type", "function", "function", Map.of("name", "get_weather",
+                        "arguments", "{\"city\": \"Rome\"}"))));
+        List<Map<String, Object>> asTools = List.of(question, calls,
+                Map.of("role", "tool", "tool_call_id", "call_1", "content", "21"),
+                Map.of("role", "tool", "tool_call_id", "call_2", "content", "25"));
+        List<Map<String, Object>> asOneUserTurn = List.of(question, calls, Map.of("role", "user", "content",
+                "<tool_response>\n21\n</tool_response>\n<tool_response>\n25\n</tool_response>"));
+
+        int promptTokens = ChatCompletionsTest.chat(request(Map.of("messages", asTools, "max_tokens", 1)))
+                .getInt("usage.prompt_tokens");
+        assertEquals(ChatCompletionsTest.chat(request(Map.of("messages", asOneUserTurn, "max_tokens", 1)))
+                .getInt("usage.prompt_tokens"), promptTokens, "the same prompt");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"pattern", "format", "minimum", "oneOf", "allOf", "uniqueItems"})
     void unsupportedKeywordsGet400NamingThem(String keyword) {
