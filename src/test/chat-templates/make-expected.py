@@ -1,7 +1,8 @@
 """Renders the chat templates in src/test/resources/chat-templates with Python's jinja2 the way Hugging Face's
 apply_chat_template does (trim_blocks, lstrip_blocks, loop controls, raise_exception), for two conversations,
 and writes expected.json: per template and conversation, the text, the message the template raised with
-raise_exception ('raised'), or another rendering error ('error').
+raise_exception ('raised'), or another rendering error ('error'). Conversations are given as gguf-serve gives them:
+to a template that does not write a system message, with the system text folded into the next user message.
 It also renders one tool conversation (an assistant's tool_calls, a tool result, and the offered tools) into
 'tool_expected'. strftime_now formats the fixed date FIXED_DATE (the Java tests give gguf-serve the same date), and
 tojson is Hugging Face's (json.dumps: keys in order, non-ASCII kept, indent as asked).
@@ -86,14 +87,40 @@ def render(template, messages, **variables):
         return {'error': str(e)}
 
 
+def renders_system_role(template, bos, eos):
+    probe = 'gguf-serve system role probe'
+    rendered = render(template, [{'role': 'system', 'content': probe}, {'role': 'user', 'content': 'hi'}],
+                      bos_token=bos, eos_token=eos)
+    return probe in rendered.get('text', '')
+
+
+def with_system_in_user_messages(messages):
+    # As ChatTemplate gives a conversation to a template without a system role (Gemma 2's): each system text before
+    # the next user message's, a blank line between; system text with no user message after it as a user message.
+    folded, pending = [], None
+    for message in messages:
+        if message['role'] == 'system':
+            pending = message['content'] if pending is None else pending + '\n\n' + message['content']
+        elif pending is not None and message['role'] == 'user':
+            folded.append(dict(message, content=pending + '\n\n' + message['content']))
+            pending = None
+        else:
+            folded.append(message)
+    if pending is not None:
+        folded.append({'role': 'user', 'content': pending})
+    return folded
+
+
 expected = {}
 tool_expected = {}
 for name, (bos, eos) in sorted(TOKENS.items()):
     source = (root / (name + '.jinja')).read_text()
     template = env.from_string(source)
     expected[name] = {}
+    system_role = renders_system_role(template, bos, eos)
     for conversation, messages in CONVERSATIONS.items():
-        expected[name][conversation] = render(template, messages, bos_token=bos, eos_token=eos)
+        given = messages if system_role else with_system_in_user_messages(messages)
+        expected[name][conversation] = render(template, given, bos_token=bos, eos_token=eos)
     as_given = [dict(message, content='') if message['content'] is None else message for message in TOOL_CONVERSATION]
     tool_expected[name] = render(template, as_given, tools=TOOLS, bos_token=bos, eos_token=eos)
     with_none = render(template, TOOL_CONVERSATION, tools=TOOLS, bos_token=bos, eos_token=eos)

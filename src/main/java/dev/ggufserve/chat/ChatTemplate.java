@@ -11,6 +11,7 @@ import dev.ggufserve.tokenizer.Tokenizer;
 
 import java.time.Clock;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,10 @@ import java.util.Map;
  * {@code add_generation_prompt}, {@code bos_token}, {@code eos_token} and the function
  * {@code raise_exception(message)} and {@code strftime_now(format)}. Blocks are trimmed as Hugging Face renders templates
  * ({@code trim_blocks} and {@code lstrip_blocks}), so tags on lines of their own leave no newlines behind.
+ *
+ * <p>Some templates have no system role (Gemma 2's raises "System role not supported"), yet OpenAI clients send
+ * system messages, and tool descriptions are added as one. For those, as llama.cpp's server does, system messages are
+ * folded into the user message that follows them.
  */
 public final class ChatTemplate {
 
@@ -48,6 +53,8 @@ public final class ChatTemplate {
     private final String eosToken;
     private final Jinjava jinjava;
     private final Clock clock;
+    /** Whether the template writes a system message's text (found by rendering one at construction). */
+    private final boolean rendersSystemRole;
 
     ChatTemplate(String template, String bosToken, String eosToken) {
         this(template, bosToken, eosToken, Clock.systemDefaultZone());
@@ -75,6 +82,17 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.Items());
         jinjava.getGlobalContext().registerFilter(new PythonJinjaCompatibility.Trim());
         jinjava.getGlobalContext().registerExpTest(new PythonJinjaCompatibility.IsIterable());
+        this.rendersSystemRole = rendersSystemRole();
+    }
+
+    private boolean rendersSystemRole() {
+        String probe = "gguf-serve system role probe";
+        try {
+            return renderAsGiven(List.of(new ChatMessage("system", probe), new ChatMessage("user", "hi")), null, false)
+                    .contains(probe);
+        } catch (ChatTemplateException refused) {
+            return false;
+        }
     }
 
     /** The model's template ({@code tokenizer.chat_template}), or Phi-3's format when it has none. */
@@ -98,6 +116,35 @@ public final class ChatTemplate {
      * {@code tools} variable (OpenAI's tool definitions as maps); null offers none.
      */
     public String render(List<ChatMessage> messages, List<Map<String, Object>> tools, boolean addGenerationPrompt) {
+        return renderAsGiven(rendersSystemRole ? messages : withSystemInUserMessages(messages), tools,
+                addGenerationPrompt);
+    }
+
+    /**
+     * Each system message's text put before the next user message's, separated by a blank line; system text with no
+     * user message after it becomes a user message of its own.
+     */
+    static List<ChatMessage> withSystemInUserMessages(List<ChatMessage> messages) {
+        List<ChatMessage> folded = new ArrayList<>(messages.size());
+        String pendingSystem = null;
+        for (ChatMessage message : messages) {
+            if (message.role().equals("system")) {
+                pendingSystem = pendingSystem == null ? message.content() : pendingSystem + "\n\n" + message.content();
+            } else if (pendingSystem != null && message.role().equals("user")) {
+                folded.add(new ChatMessage("user", pendingSystem + "\n\n" + message.content()));
+                pendingSystem = null;
+            } else {
+                folded.add(message);
+            }
+        }
+        if (pendingSystem != null) {
+            folded.add(new ChatMessage("user", pendingSystem));
+        }
+        return folded;
+    }
+
+    private String renderAsGiven(List<ChatMessage> messages, List<Map<String, Object>> tools,
+            boolean addGenerationPrompt) {
         Map<String, Object> variables = new HashMap<>();
         variables.put("messages", messages.stream().map(ChatMessage::templateVariables).toList());
         if (tools != null) {

@@ -56,6 +56,25 @@ class ChatTemplateTest {
             new ChatMessage("user", "Tell me a joke."));
 
     @Test
+    void aTemplateWithoutASystemRoleGetsTheSystemTextInTheNextUserMessage() {
+        // Refuses system messages as Gemma 2's template does.
+        ChatTemplate template = new ChatTemplate("{% for m in messages %}{% if m.role == 'system' %}"
+                + "{{ raise_exception('System role not supported') }}{% endif %}[{{ m.role }}: {{ m.content }}]"
+                + "{% endfor %}", "", "");
+        List<ChatMessage> conversation = List.of(new ChatMessage("system", "Be terse."),
+                new ChatMessage("system", "Use tools."), new ChatMessage("user", "Hi"),
+                new ChatMessage("assistant", "Hello"), new ChatMessage("system", "Later."));
+        assertEquals("[user: Be terse.\n\nUse tools.\n\nHi][assistant: Hello][user: Later.]",
+                template.render(conversation, false));
+
+        ChatTemplate withSystem = new ChatTemplate("{% for m in messages %}[{{ m.role }}: {{ m.content }}]"
+                + "{% endfor %}", "", "");
+        assertEquals("[system: Be terse.][user: Hi]",
+                withSystem.render(List.of(new ChatMessage("system", "Be terse."), new ChatMessage("user", "Hi")),
+                        false));
+    }
+
+    @Test
     void rendersThePhi3TemplateOfTheGgufFile() {
         ChatTemplate template = new ChatTemplate(PHI3_GGUF_TEMPLATE, "<s>", "<|endoftext|>");
         assertEquals("<s><|user|>\nHello<|end|>\n<|assistant|>\nHi! How can I help?<|end|>\n"
