@@ -124,7 +124,7 @@ public final class ChatTemplate {
      * Each system message's text put before the next user message's, separated by a blank line; system text with no
      * user message after it becomes a user message of its own.
      */
-    static List<ChatMessage> withSystemInUserMessages(List<ChatMessage> messages) {
+    private static List<ChatMessage> withSystemInUserMessages(List<ChatMessage> messages) {
         List<ChatMessage> folded = new ArrayList<>(messages.size());
         String pendingSystem = null;
         for (ChatMessage message : messages) {

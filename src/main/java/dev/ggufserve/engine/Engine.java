@@ -41,6 +41,17 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
+     * Refuses a {@link #newStepExecutor} {@code maxPositions} below 1 or above what a sequence can hold: the trained
+     * context and the pool's positions.
+     */
+    static void checkMaxPositions(int trainedContext, long poolPositions, int maxPositions) {
+        if (maxPositions < 1 || maxPositions > Math.min(trainedContext, poolPositions)) {
+            throw new IllegalArgumentException("a sequence may hold at most the trained context (" + trainedContext
+                    + ") and the pool (" + poolPositions + " positions), not " + maxPositions);
+        }
+    }
+
+    /**
      * Prepares the engine's kernels for the first forward pass, where they need it (the CPU engine's are
      * JIT-compiled); called once at start-up, before the warm-up token. Engines whose kernels are ready as
      * loaded do nothing.

@@ -19,11 +19,7 @@ public final class SequentialStepExecutor implements StepExecutor {
     private final Map<Long, Sequence> sequences = new HashMap<>();
 
     public SequentialStepExecutor(Engine engine, int pagePositions, int pageCount, int maxPositions) {
-        if (maxPositions < 1 || maxPositions > Math.min(engine.trainedContextLength(), pagePositions * pageCount)) {
-            throw new IllegalArgumentException("a sequence may hold at most the trained context ("
-                    + engine.trainedContextLength() + ") and the pool (" + pagePositions * pageCount
-                    + " positions), not " + maxPositions);
-        }
+        Engine.checkMaxPositions(engine.trainedContextLength(), (long) pagePositions * pageCount, maxPositions);
         this.engine = engine;
         this.pagePositions = pagePositions;
         this.pageCount = pageCount;

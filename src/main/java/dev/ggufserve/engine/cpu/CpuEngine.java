@@ -77,12 +77,7 @@ public final class CpuEngine implements Engine {
             throw new IllegalArgumentException("a step executor needs at least one page and one step token, got "
                     + pageCount + " and " + maxStepTokens);
         }
-        long poolPositions = (long) pageCount * KvCache.PAGE_POSITIONS;
-        if (maxPositions < 1 || maxPositions > Math.min(config.contextLength(), poolPositions)) {
-            throw new IllegalArgumentException("a sequence may hold at most the trained context ("
-                    + config.contextLength() + ") and the pool (" + poolPositions + " positions), not "
-                    + maxPositions);
-        }
+        Engine.checkMaxPositions(config.contextLength(), (long) pageCount * KvCache.PAGE_POSITIONS, maxPositions);
         return new CpuStepExecutor(config, weights, parallel, pageCount, maxStepTokens, maxPositions);
     }
 
